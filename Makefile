@@ -1,0 +1,70 @@
+# CareChat. The README's two commands:  `make run`  and  `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENGINE     := .venv-engine
+APP        := .venv-app
+ENGINE_PY  := $(ENGINE)/bin/python
+APP_PY     := $(APP)/bin/python
+PIPELINE   := build/spacy/en_carechat
+PATTERNS   := build/term_patterns.jsonl
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL   := 2
+export PYTHONPATH             := $(CURDIR)
+
+.PHONY: help setup envs pipeline model casestore run test test-unit test-e2e validate check clean
+
+help:
+	@echo "make run    set up (first time: environments, spaCy pipeline, model, demo case store) and start CareChat"
+	@echo "make test   set up whatever is missing and run every test"
+	@echo "make validate   rasa data validate"
+
+# --- environments (one exact lock each, one pip resolve, pip check) ----------------
+$(ENGINE)/.lock-installed: requirements/engine.lock scripts/make-venv
+	@scripts/make-venv $(ENGINE) requirements/engine.lock
+
+$(APP)/.lock-installed: requirements/app.lock scripts/make-venv
+	@scripts/make-venv $(APP) requirements/app.lock
+
+envs: $(ENGINE)/.lock-installed $(APP)/.lock-installed
+
+# --- spaCy pipeline: blank English + lookup lemmatizer + term ruler from the cards ---
+CARD_FILES := $(wildcard content/cards/*.yml)
+
+$(PATTERNS): $(CARD_FILES) bot/content.py $(APP)/.lock-installed
+	@$(APP_PY) -m bot content patterns --out $(PATTERNS)
+
+$(PIPELINE)/meta.json: $(PATTERNS) bot/engine/spacy_pipeline.py $(ENGINE)/.lock-installed
+	@$(ENGINE_PY) -m bot.engine.spacy_pipeline $(PATTERNS) $(PIPELINE)
+
+pipeline: $(PIPELINE)/meta.json
+
+# --- model: retrained only when config, domain, data or the pipeline changed ---------
+model: pipeline
+	@$(APP_PY) -m bot train
+
+# --- case store: migrate and load the fictional demo people ---------------------------
+casestore: $(APP)/.lock-installed
+	@$(APP_PY) -m bot demo load
+
+setup: envs pipeline model casestore
+
+run: setup
+	@CARECHAT_DEMO_MODE=$${CARECHAT_DEMO_MODE:-true} $(APP_PY) -m bot run
+
+test: setup
+	@$(APP_PY) -m pytest tests --ignore=tests/engine -q -p no:cacheprovider
+	@$(ENGINE_PY) -m pytest tests/engine -q -p no:cacheprovider
+
+test-unit: envs
+	@$(APP_PY) -m pytest tests/unit tests/actions -q
+
+validate: envs
+	@$(ENGINE)/bin/rasa data validate --fail-on-warnings
+
+check: envs
+	@$(APP_PY) -m pip check && $(ENGINE_PY) -m pip check
+
+clean:
+	rm -rf build models/*.tar.gz var/logs

@@ -1,0 +1,1 @@
+"""CareChat's action server: thin Rasa adapters over ``bot.assistant``."""

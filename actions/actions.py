@@ -1,0 +1,77 @@
+"""Custom actions. Each one reads what Rasa knows about the turn, asks ``bot.assistant``
+for the reply and sends it; the behaviour itself is plain Python tested without Rasa."""
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.assistant import CareChat, Reply, audience_from, default_carechat
+
+TOKEN_KEY = "carechat_token"
+
+
+def _metadata(tracker: Tracker) -> dict:
+    """Metadata the gateway attached to the latest user message (audience, signed token)."""
+    return tracker.latest_message.get("metadata") or {}
+
+
+def _send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+class CareChatAction(Action, metaclass=ABCMeta):
+    """Base class so tests can inject a CareChat built on test data (abstract, so the
+    action server does not register it)."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+
+    def __init__(self, carechat: CareChat | None = None) -> None:
+        self._carechat = carechat
+
+    @property
+    def carechat(self) -> CareChat:
+        return self._carechat or default_carechat()
+
+
+class ActionAnswerTopic(CareChatAction):
+    """Answer a knowledge question from the content cards, written for the reader."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        message = tracker.latest_message
+        reply = self.carechat.answer_topic(
+            (message.get("intent") or {}).get("name"),
+            message.get("entities") or [],
+            audience_from(_metadata(tracker)),
+        )
+        _send(dispatcher, reply)
+        return []
+
+
+class ActionNextReview(CareChatAction):
+    """The signed-in young person's next review date, from the case store."""
+
+    def name(self) -> str:
+        return "action_next_review"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.next_review(_metadata(tracker).get(TOKEN_KEY)))
+        return []
+
+
+class ActionAdvocateContact(CareChatAction):
+    """The signed-in young person's advocate, or how to get one."""
+
+    def name(self) -> str:
+        return "action_advocate_contact"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.advocate(_metadata(tracker).get(TOKEN_KEY)))
+        return []

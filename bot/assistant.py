@@ -1,0 +1,130 @@
+"""What CareChat says, as plain Python: the actions are thin adapters over this class.
+
+It joins the pieces a turn needs (the knowledge library, the council profile, the case
+store and identity) so the same behaviour is tested without Rasa and served by Rasa.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from bot.content import Library, load_library
+from bot.identity import TokenRejected, verify_token
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("child", "young_person", "parent", "professional")
+DEFAULT_AUDIENCE = "young_person"
+
+SIGN_IN_NEEDED = (
+    "I can only look at your own details when you are signed in, and you're not signed in "
+    "right now, so I haven't looked at any records. Please sign in on your council's "
+    "young person's page and ask me again. Your social worker or your IRO (Independent "
+    "Reviewing Officer, the person who runs your reviews) can also tell you."
+)
+
+WHICH_TOPIC = (
+    "I'm not sure which thing you mean. Could you tell me its name? For example: "
+    "\"what is an SGO?\" or \"what is a care order?\""
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot message: text plus optional quick-reply buttons (title, payload)."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+
+def topic_button(card_id: str, title: str) -> dict:
+    """A quick reply that asks for a card by id, bypassing NLU."""
+    return {"title": title, "payload": f'/ask_topic{{"topic": "{card_id}"}}'}
+
+
+def audience_from(metadata: dict | None) -> str:
+    """The reader the page said it is talking to; unknown values get the young-person version."""
+    value = (metadata or {}).get("audience")
+    return value if value in AUDIENCES else DEFAULT_AUDIENCE
+
+
+class CareChat:
+    """Answers for one deployment (one council, one case store)."""
+
+    def __init__(self, settings: Settings, library: Library, session_factory=None,
+                 today: Callable[[], date] = date.today) -> None:
+        self.settings = settings
+        self.library = library
+        self._session_factory = session_factory
+        self._today = today
+
+    @property
+    def council(self):
+        return self.library.councils[self.settings.council]
+
+    def session_factory(self):
+        """The case store is opened on first personal lookup, so knowledge turns never wait for it."""
+        if self._session_factory is None:
+            from bot.casestore.db import session_factory
+
+            self._session_factory = session_factory(self.settings.case_store_url)
+        return self._session_factory
+
+    # --- knowledge -------------------------------------------------------------------
+    def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str) -> Reply:
+        """Find the card the user asked about (button, named term, then intent) and render it."""
+        card = self._find_card(intent, list(entities))
+        if card is None:
+            return Reply(WHICH_TOPIC)
+        answer = self.library.render(card.id, audience, self.settings.council)
+        text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
+        return Reply(text, [topic_button(cid, title) for cid, title in answer.related[:3]])
+
+    def _find_card(self, intent: str | None, entities: list[dict]):
+        for entity in entities:
+            if entity.get("entity") == "topic" and entity.get("value") in self.library.cards:
+                return self.library.cards[entity["value"]]
+        for entity in entities:
+            if entity.get("entity") == "term" and isinstance(entity.get("value"), str):
+                card = self.library.card_for_term(entity["value"])
+                if card is not None:
+                    return card
+        return self.library.card_for_intent(intent) if intent else None
+
+    # --- personal lookups ------------------------------------------------------------
+    def _verified_case_ref(self, token: str | None) -> str | None:
+        try:
+            return verify_token(token, self.settings).case_ref
+        except TokenRejected as rejected:
+            log.info("personal lookup refused: token %s", rejected.reason)
+            return None
+
+    def next_review(self, token: str | None) -> Reply:
+        from bot.lookups import next_review_reply
+
+        case_ref = self._verified_case_ref(token)
+        if case_ref is None:
+            return Reply(SIGN_IN_NEEDED)
+        council = self.council
+        reply = next_review_reply(self.session_factory(), case_ref, council.review_timetable,
+                                  council.name, self._today())
+        return Reply(reply.text)
+
+    def advocate(self, token: str | None) -> Reply:
+        from bot.lookups import advocate_reply
+
+        case_ref = self._verified_case_ref(token)
+        if case_ref is None:
+            return Reply(SIGN_IN_NEEDED)
+        reply = advocate_reply(self.session_factory(), case_ref, self.council.advocacy_info, self._today())
+        return Reply(reply.text)
+
+
+@lru_cache(maxsize=1)
+def default_carechat() -> CareChat:
+    """The process-wide instance the action server uses (content is loaded once)."""
+    return CareChat(load_settings(), load_library())

@@ -1,0 +1,150 @@
+"""CareChat's command line: run the stack, manage the case store, mint test tokens, check content.
+
+Every command prints a short, plain result; errors are one clear line and a non-zero exit,
+never a stack trace.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, ConfigurationError, load_settings, require_safe_secret
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.stack import Stack, StackError, run_forever
+    from bot.training import model_path
+
+    settings = load_settings()
+    require_safe_secret(settings)
+    model = model_path()
+    if not model.exists():
+        print("No trained model for the current inputs: run `make run` (it trains first).", file=sys.stderr)
+        return 1
+    try:
+        return run_forever(Stack(settings, model))
+    except StackError as error:
+        print(f"CareChat could not start: {error}", file=sys.stderr)
+        return 1
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import ensure_model
+
+    ensure_model()
+    return 0
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.casestore.migrate import upgrade_to_head
+
+    upgrade_to_head(load_settings().case_store_url)
+    print("  case store migrated to the latest schema")
+    return 0
+
+
+def _cmd_demo_load(args: argparse.Namespace) -> int:
+    from bot.casestore.db import session_factory
+    from bot.casestore.demo import load_demo
+    from bot.casestore.migrate import upgrade_to_head
+
+    url = load_settings().case_store_url
+    upgrade_to_head(url)
+    count = load_demo(session_factory(url), date.today())
+    print(f"  demo case store loaded: {count} fictional young people")
+    return 0
+
+
+def _cmd_demo_list(args: argparse.Namespace) -> int:
+    from bot.casestore.demo import list_demo_people
+
+    for person in list_demo_people():
+        print(f"{person['case_ref']:<10} {person['display_name']:<16} {person['situation']}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from bot.casestore.db import session_factory
+    from bot.casestore.importer import import_folder
+    from bot.casestore.migrate import upgrade_to_head
+
+    url = load_settings().case_store_url
+    upgrade_to_head(url)
+    report = import_folder(session_factory(url), Path(args.folder))
+    print(report)
+    return 0 if getattr(report, "ok", True) else 1
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from bot.identity import mint_token
+
+    settings = load_settings()
+    if settings.uses_development_secret:
+        print("(using the development secret: this token only works in demo mode)", file=sys.stderr)
+    print(mint_token(args.case_ref, settings, ttl_seconds=args.ttl))
+    return 0
+
+
+def _cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content import check_library, load_library
+
+    problems = check_library(load_library())
+    for problem in problems:
+        print(f"  - {problem}")
+    print(f"  content check: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _cmd_content_patterns(args: argparse.Namespace) -> int:
+    from bot.content import load_library
+
+    patterns = load_library().term_patterns()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(p, sort_keys=True) + "\n" for p in patterns), encoding="utf-8")
+    if not out.exists() or out.read_bytes() != tmp.read_bytes():
+        tmp.replace(out)  # only touch the file when it changed, so make does not rebuild needlessly
+    else:
+        tmp.unlink()
+    print(f"  {len(patterns)} term patterns -> {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CareChat's command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the action server, Rasa server and gateway").set_defaults(func=_cmd_run)
+    sub.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=_cmd_train)
+    db = sub.add_parser("db", help="case store schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate the case store").set_defaults(func=_cmd_db_upgrade)
+    demo = sub.add_parser("demo", help="the fictional demo people").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="(re)load the demo people into the case store").set_defaults(func=_cmd_demo_load)
+    demo.add_parser("list", help="list the demo people").set_defaults(func=_cmd_demo_list)
+    imp = sub.add_parser("import", help="import a council's CSV export (all or nothing)")
+    imp.add_argument("folder", help="folder with young_people.csv, workers.csv, advocates.csv, reviews.csv")
+    imp.set_defaults(func=_cmd_import)
+    token = sub.add_parser("token", help="mint a signed session token for local testing")
+    token.add_argument("case_ref", help="the young person's case reference, e.g. DEMO-001")
+    token.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default from settings)")
+    token.set_defaults(func=_cmd_token)
+    content = sub.add_parser("content", help="the knowledge cards").add_subparsers(dest="content_command", required=True)
+    content.add_parser("check", help="check every card and council profile").set_defaults(func=_cmd_content_check)
+    patterns = content.add_parser("patterns", help="write the spaCy term patterns")
+    patterns.add_argument("--out", default=str(PROJECT_ROOT / "build" / "term_patterns.jsonl"))
+    patterns.set_defaults(func=_cmd_content_patterns)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigurationError as error:
+        print(f"CareChat: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,203 @@
+"""Start, watch and stop CareChat's three services: action server, Rasa server, gateway.
+
+Used by ``python -m bot run`` (``make run``) and by the end-to-end tests, so the tests
+exercise exactly the start-up a person uses. Each service logs to its own file; children
+run in their own session so Ctrl-C reaches only us and we stop them in order.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+
+class StackError(RuntimeError):
+    """A service failed to start; the message names it and its log file."""
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+
+def runtime_endpoints(settings: Settings) -> Path:
+    """Write the Rasa endpoints file for these settings (action server port, tracker store)."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.var_dir / "endpoints.runtime.yml"
+    tracker_db = settings.var_dir / "tracker.sqlite"
+    path.write_text(
+        "# Written by bot.stack from CareChat's settings; do not edit.\n"
+        "action_endpoint:\n"
+        f'  url: "http://127.0.0.1:{settings.action_port}/webhook"\n'
+        "tracker_store:\n"
+        "  type: SQL\n"
+        '  dialect: "sqlite"\n'
+        f'  db: "{tracker_db}"\n'
+    )
+    return path
+
+
+def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """The environment every service gets: our settings, telemetry off, quiet TensorFlow."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(root),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        GATEWAY_HOST=settings.gateway_host,
+        GATEWAY_PORT=str(settings.gateway_port),
+        RASA_PORT=str(settings.rasa_port),
+        RASA_URL=settings.rasa_url,
+        ACTION_PORT=str(settings.action_port),
+        CASE_STORE_URL=settings.case_store_url,
+        CARECHAT_TOKEN_SECRET=settings.token_secret,
+        CARECHAT_COUNCIL=settings.council,
+        CARECHAT_DEMO_MODE="true" if settings.demo_mode else "false",
+        CARECHAT_VAR_DIR=str(settings.var_dir),
+    )
+    return env
+
+
+def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> list[Service]:
+    """The three services, in start order."""
+    app_py = str(root / ".venv-app" / "bin" / "python")
+    rasa = str(root / ".venv-engine" / "bin" / "rasa")
+    logs = settings.var_dir / "logs"
+    return [
+        Service("action server", [app_py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+                f"http://127.0.0.1:{settings.action_port}/health", logs / "actions.log"),
+        Service("rasa server", [rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
+                                "--port", str(settings.rasa_port), "--endpoints", str(runtime_endpoints(settings)),
+                                "--credentials", str(root / "credentials.yml")],
+                f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", logs / "rasa.log"),
+        Service("gateway", [app_py, "-m", "bot.gateway"],
+                f"http://127.0.0.1:{settings.gateway_port}/healthz", logs / "gateway.log"),
+    ]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Stack:
+    """The running services; use as a context manager or call start()/stop()."""
+
+    def __init__(self, settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> None:
+        self.settings = settings
+        self.root = root
+        self.services = build_services(settings, model, root)
+
+    def start(self, timeout: float = 180.0, say=print) -> float:
+        """Start every service and wait until all answer their health check; returns seconds taken."""
+        began = time.monotonic()
+        env = service_env(self.settings, self.root)
+        for service in self.services:
+            if _healthy(service.health_url):
+                raise StackError(f"{service.name}: something is already listening at {service.health_url}; "
+                                 "stop it or choose other ports (see README, Configuration)")
+            service.log_path.parent.mkdir(parents=True, exist_ok=True)
+            log = service.log_path.open("ab")
+            service.process = subprocess.Popen(service.command, cwd=self.root, env=env, stdout=log,
+                                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                               start_new_session=True)
+            log.close()
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                if service.process.poll() is not None:
+                    self.stop()
+                    raise StackError(f"{service.name} stopped during start-up (exit {service.process.returncode}); "
+                                     f"see {service.log_path}")
+                if _healthy(service.health_url):
+                    pending.remove(service)
+                    say(f"  {service.name} ready ({time.monotonic() - began:.1f} s)")
+            if pending and time.monotonic() - began > timeout:
+                self.stop()
+                names = ", ".join(s.name for s in pending)
+                raise StackError(f"timed out after {timeout:.0f} s waiting for: {names}; see {self.settings.var_dir / 'logs'}")
+            time.sleep(0.25)
+        return time.monotonic() - began
+
+    def stop(self, grace: float = 15.0) -> None:
+        """Stop services in reverse order: SIGTERM, then SIGKILL after ``grace`` seconds."""
+        for service in reversed(self.services):
+            proc = service.process
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + grace
+        for service in reversed(self.services):
+            proc = service.process
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+    def first_exited(self) -> Service | None:
+        """A service that has died, if any (for the run loop's watchdog)."""
+        return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def run_forever(stack: Stack, say=print) -> int:
+    """Start the stack, print where to chat, and keep it up until Ctrl-C."""
+    taken = stack.start(say=say)
+    settings = stack.settings
+    say(f"\nCareChat is ready in {taken:.1f} s: open http://{settings.gateway_host}:{settings.gateway_port}/"
+        + ("  (demo mode: fictional demo people can sign in)" if settings.demo_mode else ""))
+    say(f"Logs: {settings.var_dir / 'logs'}. Press Ctrl-C to stop.")
+    stopping = {"now": False}
+
+    def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        stopping["now"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping["now"]:
+            dead = stack.first_exited()
+            if dead is not None:
+                say(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode}); see {dead.log_path}")
+                stack.stop()
+                return 1
+            time.sleep(0.5)
+    finally:
+        say("\nStopping CareChat...")
+        stack.stop()
+        say("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - use `python -m bot run`
+    sys.exit("use: python -m bot run")
