@@ -109,9 +109,11 @@ class CareChat:
         case_ref = self._verified_case_ref(token)
         if case_ref is None:
             return Reply(SIGN_IN_NEEDED)
+        from bot.reviews import ReviewTimetable
+
         council = self.council
-        reply = next_review_reply(self.session_factory(), case_ref, council.review_timetable,
-                                  council.name, self._today())
+        timetable = ReviewTimetable(**council.review_timetable.as_kwargs())
+        reply = next_review_reply(self.session_factory(), case_ref, timetable, council.name, self._today())
         return Reply(reply.text)
 
     def advocate(self, token: str | None) -> Reply:
@@ -120,7 +122,11 @@ class CareChat:
         case_ref = self._verified_case_ref(token)
         if case_ref is None:
             return Reply(SIGN_IN_NEEDED)
-        reply = advocate_reply(self.session_factory(), case_ref, self.council.advocacy_info, self._today())
+        from bot.lookups import AdvocacyInfo
+
+        council = self.council
+        advocacy = AdvocacyInfo(council.name, council.advocacy.how_to_ask, council.advocacy.source)
+        reply = advocate_reply(self.session_factory(), case_ref, advocacy, self._today())
         return Reply(reply.text)
 
 

@@ -1,0 +1,44 @@
+"""Kind, plain error replies for the chat API.
+
+Every error the page can hit is a JSON ``{"error": "..."}`` written for a child to read;
+anything that could mean "I can't get an answer" also says where to get help, because
+the person typing may be in danger.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+EMPTY_MESSAGE = "Please type a message first."
+NOT_JSON = "Sorry, something went wrong sending that. Please reload the page and try again."
+TOO_LONG = "That message is a bit long for me. Please keep it under 1000 characters, or send it in parts."
+BAD_AUDIENCE = "Please choose who you are from the list."
+RATE_LIMITED = (
+    "You're sending messages very quickly. Please wait a minute and try again. "
+    "If you are in danger, call 999."
+)
+RASA_DOWN = (
+    "Sorry, I can't answer right now. If you are in danger, call 999. "
+    "If you are under 19 you can talk to Childline free on 0800 1111, "
+    "or anyone can call Samaritans free on 116 123, any time."
+)
+UNKNOWN_DEMO_PERSON = "That person is not in the demo list. Please pick one of the made-up people shown."
+NOT_FOUND = "Sorry, this page can't do that."
+METHOD_NOT_ALLOWED = "Sorry, this page can't do that."
+SERVER_ERROR = (
+    "Sorry, something went wrong on our side. If you are in danger, call 999. "
+    "If you are under 19 you can talk to Childline free on 0800 1111."
+)
+
+
+class ApiError(Exception):
+    """Raised by handlers; turned into a JSON error response by the error middleware."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> web.Response:
+    """The one shape of every API error."""
+    return web.json_response({"error": message}, status=status)

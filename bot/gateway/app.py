@@ -1,0 +1,289 @@
+"""The web gateway: serves the chat page and is the only door from the browser to Rasa.
+
+It owns the web session (a random cookie mapped to server-side state), rate and size
+limits, security headers, and turns a signed-in session into a short-lived signed token
+in the metadata of each message. The Rasa server itself is never exposed to the browser.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+
+from bot.gateway import api_errors
+from bot.gateway.api_errors import ApiError, error_response
+from bot.gateway.rasa_client import RasaUnavailable, default_client, send_to_rasa
+from bot.gateway.security import Handler, add_security_headers, runner_options
+from bot.gateway.sessions import (
+    COOKIE_NAME,
+    DEFAULT_RATE_LIMIT,
+    Session,
+    SessionStore,
+    allow_message,
+    sign_in,
+    sign_out,
+)
+from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
+from bot.identity import mint_token
+from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+HttpClientFactory = Callable[[], aiohttp.ClientSession]
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+STORE_KEY = web.AppKey("session_store", SessionStore)
+DEMO_PEOPLE_KEY = web.AppKey("demo_people", dict)
+CLIENT_KEY = web.AppKey("http_client", aiohttp.ClientSession)
+CLIENT_FACTORY_KEY = web.AppKey("http_client_factory", object)
+RATE_LIMIT_KEY = web.AppKey("rate_limit", int)
+CLOCK_KEY = web.AppKey("clock", object)
+SESSION_KEY = web.RequestKey("session", Session)
+SESSION_ID_KEY = web.RequestKey("session_id", str)
+
+
+def _normalise_demo_people(people: list[dict] | None) -> dict[str, dict[str, str]]:
+    """Index demo people by case ref, keeping only the fields the page may show."""
+    indexed: dict[str, dict[str, str]] = {}
+    for person in people or []:
+        case_ref = person.get("case_ref")
+        name = person.get("display_name")
+        if not isinstance(case_ref, str) or not case_ref or not isinstance(name, str):
+            continue
+        indexed[case_ref] = {
+            "case_ref": case_ref,
+            "display_name": name,
+            "situation": str(person.get("situation") or ""),
+        }
+    return indexed
+
+
+def _uses_session(path: str) -> bool:
+    return path == "/" or path.startswith("/api/")
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Attach the server-side session and (re)issue the cookie when its id is new."""
+    if not _uses_session(request.path):
+        return await handler(request)
+    store = request.app[STORE_KEY]
+    incoming = request.cookies.get(COOKIE_NAME)
+    session = store.get(incoming)
+    if session is None:
+        session_id, session = store.create()
+    else:
+        session_id = incoming
+    request[SESSION_KEY] = session
+    request[SESSION_ID_KEY] = session_id
+    response = await handler(request)
+    if request[SESSION_ID_KEY] != incoming:
+        response.set_cookie(
+            COOKIE_NAME,
+            request[SESSION_ID_KEY],
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+            path="/",
+        )
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every API failure into the kind JSON error shape; never leak a stack trace."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.message)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        if exc.status == 404:
+            return error_response(404, api_errors.NOT_FOUND)
+        if exc.status == 405:
+            return error_response(405, api_errors.METHOD_NOT_ALLOWED)
+        if exc.status == 413:
+            return error_response(413, api_errors.TOO_LONG)
+        return error_response(exc.status, api_errors.NOT_JSON)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, logged by type only
+        logger.error("unhandled error: %s", type(exc).__name__)
+        return error_response(500, api_errors.SERVER_ERROR)
+
+
+def _rotate_session(request: web.Request) -> None:
+    """New cookie id on sign-in/out, so an id captured earlier is worthless."""
+    request[SESSION_ID_KEY] = request.app[STORE_KEY].rotate(request[SESSION_ID_KEY])
+
+
+def _session_state(request: web.Request) -> dict[str, Any]:
+    session: Session = request[SESSION_KEY]
+    return {
+        "signed_in": session.signed_in,
+        "display_name": session.display_name,
+        "demo_mode": request.app[SETTINGS_KEY].demo_mode,
+        "audience": session.audience,
+    }
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The chat page."""
+    response = web.FileResponse(STATIC_DIR / "index.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness for the process manager and load balancer."""
+    return web.json_response({"status": "ok"})
+
+
+async def session_info(request: web.Request) -> web.Response:
+    """What the page needs to draw itself: signed in or not, demo or not, chosen audience."""
+    return web.json_response(_session_state(request))
+
+
+def build_metadata(session: Session, settings: Settings) -> dict[str, Any]:
+    """Metadata for Rasa; a fresh short-lived token only when someone is signed in."""
+    metadata: dict[str, Any] = {"audience": session.audience, "council": settings.council}
+    if session.case_ref is not None:
+        metadata["carechat_token"] = mint_token(session.case_ref, settings)
+    return metadata
+
+
+async def chat(request: web.Request) -> web.Response:
+    """Check one message, forward it to Rasa and return the cleaned replies."""
+    session: Session = request[SESSION_KEY]
+    if not allow_message(session, clock=request.app[CLOCK_KEY], limit=request.app[RATE_LIMIT_KEY]):
+        raise ApiError(429, api_errors.RATE_LIMITED)
+    chat_input = parse_chat(await read_json_object(request))
+    if chat_input.audience is not None:
+        session.audience = chat_input.audience
+    settings = request.app[SETTINGS_KEY]
+    try:
+        messages = await send_to_rasa(
+            request.app[CLIENT_KEY],
+            settings.rasa_url,
+            session.sender_id,
+            chat_input.message,
+            build_metadata(session, settings),
+        )
+    except RasaUnavailable as exc:
+        raise ApiError(502, api_errors.RASA_DOWN) from exc
+    return web.json_response({"messages": messages})
+
+
+async def demo_people_handler(request: web.Request) -> web.Response:
+    """The fictional people a visitor can try the demo as."""
+    return web.json_response({"people": list(request.app[DEMO_PEOPLE_KEY].values())})
+
+
+async def demo_signin_handler(request: web.Request) -> web.Response:
+    """Sign the session in as one of the listed demo people (and nobody else)."""
+    data = await read_json_object(request)
+    case_ref = data.get("case_ref")
+    person = request.app[DEMO_PEOPLE_KEY].get(case_ref) if isinstance(case_ref, str) else None
+    if person is None:
+        raise ApiError(400, api_errors.UNKNOWN_DEMO_PERSON)
+    sign_in(request[SESSION_KEY], person["case_ref"], person["display_name"])
+    _rotate_session(request)
+    return web.json_response(_session_state(request))
+
+
+async def signout_handler(request: web.Request) -> web.Response:
+    """Forget who is signed in and start a new conversation (no body needed, so quick exit can beacon it)."""
+    sign_out(request[SESSION_KEY])
+    _rotate_session(request)
+    return web.json_response(_session_state(request))
+
+
+def _client_context(factory: HttpClientFactory) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def client_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[CLIENT_KEY] = factory()
+        try:
+            yield
+        finally:
+            await app[CLIENT_KEY].close()
+
+    return client_ctx
+
+
+def create_app(
+    settings: Settings,
+    demo_people: list[dict] | None = None,
+    http_client_factory: HttpClientFactory | None = None,
+    *,
+    session_store: SessionStore | None = None,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    clock: Callable[[], float] = time.monotonic,
+) -> web.Application:
+    """Build the gateway application.
+
+    ``http_client_factory`` returns the aiohttp ClientSession used to reach Rasa (tests
+    pass one with a short timeout); ``demo_people`` is only used in demo mode.
+    Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret.
+    """
+    require_safe_secret(settings)
+    app = web.Application(
+        middlewares=[session_middleware, error_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[SETTINGS_KEY] = settings
+    app[STORE_KEY] = session_store if session_store is not None else SessionStore(clock=clock)
+    app[DEMO_PEOPLE_KEY] = _normalise_demo_people(demo_people) if settings.demo_mode else {}
+    app[RATE_LIMIT_KEY] = rate_limit
+    app[CLOCK_KEY] = clock
+    app.cleanup_ctx.append(_client_context(http_client_factory or default_client))
+    app.on_response_prepare.append(add_security_headers)
+
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/session", session_info)
+    app.router.add_post("/api/chat", chat)
+    if settings.demo_mode:
+        app.router.add_get("/api/demo/people", demo_people_handler)
+        app.router.add_post("/api/demo/signin", demo_signin_handler)
+        app.router.add_post("/api/signout", signout_handler)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
+    return app
+
+
+def _load_demo_people(settings: Settings) -> list[dict]:
+    """The case store's fictional demo people, when demo mode is on and the case store is installed."""
+    if not settings.demo_mode:
+        return []
+    try:
+        from bot.casestore.demo import list_demo_people
+    except ImportError:
+        logger.warning("demo mode is on but bot.casestore.demo is not available; no demo people")
+        return []
+    return list(list_demo_people())
+
+
+def main() -> int:
+    """Run the gateway on settings.gateway_host:settings.gateway_port; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings()
+    try:
+        require_safe_secret(settings)
+    except ConfigurationError as exc:
+        print(f"carechat gateway: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, demo_people=_load_demo_people(settings))
+    web.run_app(
+        app,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        **runner_options(),
+        print=lambda _msg: logger.info(
+            "gateway listening on http://%s:%s", settings.gateway_host, settings.gateway_port
+        ),
+    )
+    return 0

@@ -1,0 +1,106 @@
+"""The custom actions, run against a tracker with a CollectingDispatcher."""
+from __future__ import annotations
+
+import dataclasses
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionAdvocateContact, ActionAnswerTopic, ActionNextReview
+from bot.assistant import SIGN_IN_NEEDED, WHICH_TOPIC
+from bot.dates import friendly_date
+from bot.identity import mint_token
+from tests.actions.conftest import TODAY, make_tracker
+
+from datetime import timedelta
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+def test_what_is_an_sgo_uses_the_term_entity_and_cites_a_source(carechat, library):
+    tracker = make_tracker("what is an sgo", "ask_what_is", [{"entity": "term", "value": "sgo"}],
+                           {"audience": "child"})
+    events, messages = run(ActionAnswerTopic(carechat), tracker)
+    assert events == []
+    assert len(messages) == 1
+    expected = library.render("special_guardianship_order", "child", "north_yorkshire")
+    assert messages[0]["text"].startswith(expected.text)
+    assert "Source:" in messages[0]["text"]
+    assert all(b["payload"].startswith("/ask_topic") for b in messages[0]["buttons"])
+
+
+def test_audience_changes_the_version(carechat):
+    entity = [{"entity": "term", "value": "special guardianship order"}]
+    child = run(ActionAnswerTopic(carechat), make_tracker("x", "ask_what_is", entity, {"audience": "child"}))[1]
+    parent = run(ActionAnswerTopic(carechat), make_tracker("x", "ask_what_is", entity, {"audience": "parent"}))[1]
+    assert child[0]["text"] != parent[0]["text"]
+
+
+def test_review_question_is_answered_from_the_intent(carechat, library):
+    _, messages = run(ActionAnswerTopic(carechat), make_tracker("what happens at my review", "ask_review_meeting"))
+    card = library.card_for_intent("ask_review_meeting")
+    assert card is not None
+    assert messages[0]["text"].startswith(library.render(card.id, "young_person", "north_yorkshire").text)
+
+
+def test_topic_button_payload_names_the_card(carechat, library):
+    tracker = make_tracker("/ask_topic", "ask_topic", [{"entity": "topic", "value": "special_guardianship_order"}])
+    _, messages = run(ActionAnswerTopic(carechat), tracker)
+    assert messages[0]["text"].startswith(library.render("special_guardianship_order", "young_person", "north_yorkshire").text)
+
+
+def test_unknown_term_asks_which_topic(carechat):
+    tracker = make_tracker("what is a flibbertigibbet", "ask_what_is", [{"entity": "term", "value": "flibbertigibbet"}])
+    assert run(ActionAnswerTopic(carechat), tracker)[1][0]["text"] == WHICH_TOPIC
+
+
+def test_next_review_with_valid_token_gives_the_booked_date_and_chair(carechat, settings):
+    token = mint_token("DEMO-001", settings)
+    _, messages = run(ActionNextReview(carechat), make_tracker("when is my review", "ask_next_review",
+                                                              metadata={"carechat_token": token}))
+    text = messages[0]["text"]
+    assert friendly_date(TODAY + timedelta(days=17), TODAY) in text
+    assert "Demo Iris" in text
+
+
+def test_next_review_without_token_reveals_nothing(carechat):
+    _, messages = run(ActionNextReview(carechat), make_tracker("when is my review", "ask_next_review"))
+    assert messages[0]["text"] == SIGN_IN_NEEDED
+
+
+def test_next_review_with_forged_token_reveals_nothing(carechat, settings):
+    forged = mint_token("DEMO-001", dataclasses.replace(settings, token_secret="guessed-" * 6))
+    _, messages = run(ActionNextReview(carechat), make_tracker("when is my review", "ask_next_review",
+                                                              metadata={"carechat_token": forged}))
+    assert messages[0]["text"] == SIGN_IN_NEEDED
+    assert "Demo" not in messages[0]["text"]
+
+
+def test_case_ref_typed_in_chat_is_ignored(carechat):
+    tracker = make_tracker("my case ref is DEMO-001 when is my review", "ask_next_review",
+                           entities=[{"entity": "case_ref", "value": "DEMO-001"}])
+    assert run(ActionNextReview(carechat), tracker)[1][0]["text"] == SIGN_IN_NEEDED
+
+
+def test_advocate_with_valid_token(carechat, settings):
+    token = mint_token("DEMO-001", settings)
+    _, messages = run(ActionAdvocateContact(carechat), make_tracker("who is my advocate", "ask_advocate_contact",
+                                                                   metadata={"carechat_token": token}))
+    assert "Demo Ash" in messages[0]["text"]
+    assert "01632 960401" in messages[0]["text"]
+
+
+def test_no_advocate_assigned_points_to_the_national_helpline(carechat, settings):
+    token = mint_token("DEMO-005", settings)
+    _, messages = run(ActionAdvocateContact(carechat), make_tracker("who is my advocate", "ask_advocate_contact",
+                                                                   metadata={"carechat_token": token}))
+    assert "0808 800 5792" in messages[0]["text"]
+    assert "Demo Ash" not in messages[0]["text"]
+
+
+def test_advocate_without_token_reveals_nothing(carechat):
+    _, messages = run(ActionAdvocateContact(carechat), make_tracker("who is my advocate", "ask_advocate_contact"))
+    assert messages[0]["text"] == SIGN_IN_NEEDED

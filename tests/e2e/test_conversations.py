@@ -1,0 +1,127 @@
+"""End to end through the running stack: gateway -> Rasa -> action server -> case store."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from bot.dates import friendly_date
+from bot.identity import mint_token
+from tests.e2e.conftest import GatewayClient
+
+pytestmark = pytest.mark.e2e
+
+SIGN_IN_WORDS = "signed in"
+
+
+def booked_review_date(case_store, case_ref: str) -> date:
+    """The young person's next booked review, read from the store the stack uses."""
+    from sqlalchemy import select
+
+    from bot.casestore.models import Review, YoungPerson
+
+    with case_store() as session:
+        person = session.scalars(select(YoungPerson).where(YoungPerson.case_ref == case_ref)).one()
+        booked = [r.booked_date for r in person.reviews if r.booked_date and r.held_date is None]
+    assert booked, f"{case_ref} has no booked review in the demo data"
+    return min(booked)
+
+
+def test_page_is_served(gateway: GatewayClient):
+    import urllib.request
+
+    with urllib.request.urlopen(gateway.base_url + "/", timeout=10) as response:
+        assert response.status == 200
+        assert "CareChat" in response.read().decode()
+
+
+def test_gateway_answers_what_is_an_sgo(gateway: GatewayClient):
+    reply = gateway.say("what is an SGO")
+    assert "guardian" in reply.lower()
+    assert "Source:" in reply
+
+
+def test_gateway_answers_what_is_an_sgo_for_a_child_in_text_speak(gateway: GatewayClient):
+    reply = gateway.say("wot is a sgo", audience="child")
+    assert "guardian" in reply.lower()
+    assert "Source:" in reply
+
+
+def test_gateway_answers_what_happens_at_a_review(gateway: GatewayClient):
+    reply = gateway.say("what happens at my review")
+    assert "IRO" in reply
+    assert "Source:" in reply
+
+
+def test_greeting_and_out_of_scope_through_rasa_rest(rasa_rest):
+    sender = f"e2e-{uuid.uuid4().hex}"
+    assert "CareChat" in rasa_rest(sender, "hello")
+    reply = rasa_rest(sender, "who won the football last night")
+    assert "can't help with that" in reply
+    assert "Source:" not in reply
+
+
+def test_signed_in_demo_person_gets_their_stored_review_date(gateway: GatewayClient, case_store):
+    status, _ = gateway.request("POST", "/api/demo/signin", {"case_ref": "DEMO-001"})
+    assert status == 200
+    reply = gateway.say("when is my next review")
+    today = date.today()
+    assert friendly_date(booked_review_date(case_store, "DEMO-001"), today) in reply
+
+
+def test_not_signed_in_gets_no_personal_data(gateway: GatewayClient):
+    reply = gateway.say("when is my next review")
+    assert SIGN_IN_WORDS in reply
+    assert "Demo" not in reply
+
+
+def test_valid_token_through_rasa_rest(rasa_rest, stack_settings, case_store):
+    token = mint_token("DEMO-001", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
+    assert friendly_date(booked_review_date(case_store, "DEMO-001"), date.today()) in reply
+
+
+def test_forged_token_through_rasa_rest_reveals_nothing(rasa_rest, stack_settings, case_store):
+    forged = mint_token("DEMO-001", dataclasses.replace(stack_settings, token_secret="forged-" * 8))
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": forged})
+    assert SIGN_IN_WORDS in reply
+    assert friendly_date(booked_review_date(case_store, "DEMO-001"), date.today()) not in reply
+    assert "Demo" not in reply
+
+
+def test_no_token_through_rasa_rest_reveals_nothing(rasa_rest):
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review")
+    assert SIGN_IN_WORDS in reply
+    assert "Demo" not in reply
+
+
+def test_expired_token_through_rasa_rest_reveals_nothing(rasa_rest, stack_settings):
+    old = mint_token("DEMO-001", stack_settings, ttl_seconds=1, now=1_000_000)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": old})
+    assert SIGN_IN_WORDS in reply
+
+
+def test_advocate_contact_for_signed_in_person(rasa_rest, stack_settings):
+    token = mint_token("DEMO-001", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "how do i contact my advocate", {"carechat_token": token})
+    assert "Demo Ash" in reply
+
+
+def test_no_advocate_assigned_gets_the_national_helpline(rasa_rest, stack_settings):
+    token = mint_token("DEMO-005", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "who is my advocate", {"carechat_token": token})
+    assert "0808 800 5792" in reply
+
+
+def test_care_leaver_hears_about_pathway_plan_reviews(rasa_rest, stack_settings):
+    token = mint_token("DEMO-004", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
+    assert "pathway plan" in reply.lower()
+
+
+def test_estimated_review_says_it_is_an_estimate(rasa_rest, stack_settings):
+    token = mint_token("DEMO-002", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
+    assert "estimate" in reply.lower()

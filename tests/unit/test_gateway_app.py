@@ -1,0 +1,419 @@
+"""The gateway end to end against a fake Rasa server that records what it received."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.gateway import api_errors, create_app
+from bot.gateway.security import CONTENT_SECURITY_POLICY, runner_options
+from bot.gateway.sessions import COOKIE_NAME
+from bot.identity import verify_token
+from bot.settings import ConfigurationError, Settings, load_settings
+
+SECRET = "unit-test-secret-that-is-long-enough-for-hs256-0123456789"
+PEOPLE = [
+    {"case_ref": "FAKE-1", "display_name": "Pretend Pat", "situation": "test person one"},
+    {"case_ref": "FAKE-2", "display_name": "Pretend Sam", "situation": "test person two"},
+]
+
+
+class FakeRasa:
+    """A stand-in Rasa REST channel: records bodies, replies with what the test sets."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.reply: Any = [{"recipient_id": "x", "text": "hello"}]
+        self.status = 200
+        self.delay = 0.0
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.json_response(self.reply, status=self.status)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        return app
+
+
+def make_settings(rasa_url: str, demo_mode: bool = True, secret: str = SECRET) -> Settings:
+    return load_settings(
+        {
+            "RASA_URL": rasa_url,
+            "CARECHAT_TOKEN_SECRET": secret,
+            "CARECHAT_DEMO_MODE": "true" if demo_mode else "false",
+            "CARECHAT_COUNCIL": "calderdale",
+        }
+    )
+
+
+@pytest_asyncio.fixture
+async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    fake = FakeRasa()
+    server = TestServer(fake.app())
+    await server.start_server()
+    try:
+        yield fake, str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+async def start_client(settings: Settings, demo_people: list[dict] | None = None, **kwargs: Any) -> TestClient:
+    """Run the gateway the way main() does, with our access logger instead of aiohttp's."""
+    app = create_app(settings, demo_people=PEOPLE if demo_people is None else demo_people, **kwargs)
+    server = TestServer(app)
+    await server.start_server(**runner_options())
+    client = TestClient(server)
+    await client.start_server()
+    return client
+
+
+@pytest_asyncio.fixture
+async def demo_client(fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[TestClient]:
+    client = await start_client(make_settings(fake_rasa[1], demo_mode=True))
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def live_client(fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[TestClient]:
+    client = await start_client(make_settings(fake_rasa[1], demo_mode=False))
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_page_sets_httponly_strict_session_cookie(demo_client: TestClient) -> None:
+    response = await demo_client.get("/")
+    assert response.status == 200
+    assert "text/html" in response.headers["Content-Type"]
+    cookie_header = response.headers["Set-Cookie"]
+    assert cookie_header.startswith(f"{COOKIE_NAME}=")
+    assert "HttpOnly" in cookie_header
+    assert "SameSite=Strict" in cookie_header
+    value = response.cookies[COOKIE_NAME].value
+    assert len(value) >= 40  # token_urlsafe(32) is 43 characters
+
+
+@pytest.mark.asyncio
+async def test_cookie_is_reused_not_reissued(demo_client: TestClient) -> None:
+    await demo_client.get("/")
+    again = await demo_client.get("/api/session")
+    assert "Set-Cookie" not in again.headers
+
+
+@pytest.mark.asyncio
+async def test_healthz(demo_client: TestClient) -> None:
+    response = await demo_client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/", "/healthz", "/static/chat.js", "/api/session", "/no-such-page"])
+async def test_security_headers_on_every_response(demo_client: TestClient, path: str) -> None:
+    response = await demo_client.get(path)
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "aiohttp" not in response.headers.get("Server", "")
+
+
+@pytest.mark.asyncio
+async def test_static_files_served(demo_client: TestClient) -> None:
+    for name, kind in [("chat.js", "javascript"), ("chat.css", "text/css")]:
+        response = await demo_client.get(f"/static/{name}")
+        assert response.status == 200
+        assert kind in response.headers["Content-Type"]
+
+
+@pytest.mark.asyncio
+async def test_chat_forwards_to_rasa_without_token_when_signed_out(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    response = await demo_client.post("/api/chat", json={"message": "  what is a review?  ", "audience": "parent"})
+    assert response.status == 200
+    assert await response.json() == {"messages": [{"text": "hello"}]}
+    (body,) = fake.received
+    assert body["message"] == "what is a review?"
+    assert body["metadata"] == {"audience": "parent", "council": "calderdale"}
+    assert "carechat_token" not in body["metadata"]
+    cookie = demo_client.session.cookie_jar.filter_cookies(demo_client.make_url("/"))[COOKIE_NAME].value
+    assert body["sender"] and body["sender"] != cookie
+
+
+@pytest.mark.asyncio
+async def test_sender_id_stable_within_session(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, _ = fake_rasa
+    await demo_client.post("/api/chat", json={"message": "one"})
+    await demo_client.post("/api/chat", json={"message": "two"})
+    assert fake.received[0]["sender"] == fake.received[1]["sender"]
+
+
+@pytest.mark.asyncio
+async def test_audience_remembered_for_later_messages(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, _ = fake_rasa
+    await demo_client.post("/api/chat", json={"message": "one", "audience": "child"})
+    await demo_client.post("/api/chat", json={"message": "two"})
+    assert fake.received[1]["metadata"]["audience"] == "child"
+    state = await (await demo_client.get("/api/session")).json()
+    assert state["audience"] == "child"
+
+
+@pytest.mark.asyncio
+async def test_signed_in_metadata_carries_verifiable_token(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, url = fake_rasa
+    signin = await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-2"})
+    assert signin.status == 200
+    assert await signin.json() == {
+        "signed_in": True,
+        "display_name": "Pretend Sam",
+        "demo_mode": True,
+        "audience": None,
+    }
+    await demo_client.post("/api/chat", json={"message": "when is my review"})
+    await demo_client.post("/api/chat", json={"message": "and again"})
+    tokens = [body["metadata"]["carechat_token"] for body in fake.received]
+    identity = verify_token(tokens[0], make_settings(url))
+    assert identity.case_ref == "FAKE-2"
+    assert verify_token(tokens[1], make_settings(url)).case_ref == "FAKE-2"
+
+
+@pytest.mark.asyncio
+async def test_signin_rotates_cookie(demo_client: TestClient) -> None:
+    first = await demo_client.get("/api/session")
+    before = first.cookies[COOKIE_NAME].value
+    signin = await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-1"})
+    after = signin.cookies[COOKIE_NAME].value
+    assert after != before
+    # The old id no longer opens the signed-in session.
+    async with aiohttp.ClientSession(cookies={COOKIE_NAME: before}) as other:
+        async with other.get(demo_client.make_url("/api/session")) as response:
+            assert (await response.json())["signed_in"] is False
+
+
+@pytest.mark.asyncio
+async def test_signout_drops_token_and_starts_new_conversation(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-1"})
+    await demo_client.post("/api/chat", json={"message": "hi"})
+    out = await demo_client.post("/api/signout")
+    assert out.status == 200
+    assert (await out.json())["signed_in"] is False
+    await demo_client.post("/api/chat", json={"message": "hi again"})
+    assert "carechat_token" in fake.received[0]["metadata"]
+    assert "carechat_token" not in fake.received[1]["metadata"]
+    assert fake.received[0]["sender"] != fake.received[1]["sender"]
+
+
+@pytest.mark.asyncio
+async def test_signin_rejects_unknown_case_ref(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, _ = fake_rasa
+    for body in ({"case_ref": "REAL-123"}, {"case_ref": 7}, {}):
+        response = await demo_client.post("/api/demo/signin", json=body)
+        assert response.status == 400
+        assert await response.json() == {"error": api_errors.UNKNOWN_DEMO_PERSON}
+    await demo_client.post("/api/chat", json={"message": "hi"})
+    assert "carechat_token" not in fake.received[0]["metadata"]
+
+
+@pytest.mark.asyncio
+async def test_demo_people_lists_only_display_fields(fake_rasa: tuple[FakeRasa, str]) -> None:
+    people = [dict(PEOPLE[0], date_of_birth="2010-01-01")]
+    client = await start_client(make_settings(fake_rasa[1]), demo_people=people)
+    try:
+        response = await client.get("/api/demo/people")
+        assert await response.json() == {"people": [PEOPLE[0]]}
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "method,path",
+    [("GET", "/api/demo/people"), ("POST", "/api/demo/signin"), ("POST", "/api/signout")],
+)
+async def test_demo_routes_404_outside_demo_mode(live_client: TestClient, method: str, path: str) -> None:
+    response = await live_client.request(method, path, json={"case_ref": "FAKE-1"})
+    assert response.status == 404
+    assert "error" in await response.json()
+
+
+@pytest.mark.asyncio
+async def test_session_info_outside_demo_mode(live_client: TestClient) -> None:
+    state = await (await live_client.get("/api/session")).json()
+    assert state == {"signed_in": False, "display_name": None, "demo_mode": False, "audience": None}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "kwargs,status,message",
+    [
+        ({"json": {"message": ""}}, 400, api_errors.EMPTY_MESSAGE),
+        ({"json": {"message": "   \n "}}, 400, api_errors.EMPTY_MESSAGE),
+        ({"json": {}}, 400, api_errors.EMPTY_MESSAGE),
+        ({"data": "not json at all", "headers": {"Content-Type": "application/json"}}, 400, api_errors.NOT_JSON),
+        ({"data": "message=hi", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 400, api_errors.NOT_JSON),
+        ({"json": ["a", "list"]}, 400, api_errors.NOT_JSON),
+        ({"json": {"message": 42}}, 400, api_errors.NOT_JSON),
+        ({"json": {"message": "x" * 1001}}, 413, api_errors.TOO_LONG),
+        ({"data": "{" + "x" * 100_000, "headers": {"Content-Type": "application/json"}}, 413, api_errors.TOO_LONG),
+        ({"json": {"message": "hi", "audience": "admin"}}, 400, api_errors.BAD_AUDIENCE),
+    ],
+)
+async def test_validation_errors_are_kind_json_and_never_reach_rasa(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], kwargs: dict, status: int, message: str
+) -> None:
+    fake, _ = fake_rasa
+    response = await demo_client.post("/api/chat", **kwargs)
+    assert response.status == status
+    assert await response.json() == {"error": message}
+    assert fake.received == []
+
+
+@pytest.mark.asyncio
+async def test_exactly_1000_characters_is_accepted(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    response = await demo_client.post("/api/chat", json={"message": "y" * 1000})
+    assert response.status == 200
+    assert len(fake_rasa[0].received) == 1
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_per_session(fake_rasa: tuple[FakeRasa, str]) -> None:
+    settings = make_settings(fake_rasa[1])
+    client = await start_client(settings, rate_limit=3)
+    other = await start_client(settings, rate_limit=3)
+    try:
+        statuses = [(await client.post("/api/chat", json={"message": "hi"})).status for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = await client.post("/api/chat", json={"message": "hi"})
+        assert (await limited.json()) == {"error": api_errors.RATE_LIMITED}
+        assert (await other.post("/api/chat", json={"message": "hi"})).status == 200
+    finally:
+        await client.close()
+        await other.close()
+
+
+@pytest.mark.asyncio
+async def test_rasa_down_gives_502_with_kind_message() -> None:
+    # Grab a free port, then close it so nothing listens there.
+    probe = TestServer(web.Application())
+    await probe.start_server()
+    dead_url = str(probe.make_url("")).rstrip("/")
+    await probe.close()
+    client = await start_client(make_settings(dead_url))
+    try:
+        response = await client.post("/api/chat", json={"message": "hello"})
+        assert response.status == 502
+        body = await response.json()
+        assert body == {"error": api_errors.RASA_DOWN}
+        assert "999" in body["error"]
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_rasa_timeout_gives_502(fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, url = fake_rasa
+    fake.delay = 1.0
+    client = await start_client(
+        make_settings(url),
+        http_client_factory=lambda: aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)),
+    )
+    try:
+        response = await client.post("/api/chat", json={"message": "hello"})
+        assert response.status == 502
+        assert await response.json() == {"error": api_errors.RASA_DOWN}
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status,reply", [(500, {"oops": 1}), (200, {"not": "a list"})])
+async def test_rasa_error_reply_gives_502(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], status: int, reply: Any
+) -> None:
+    fake, _ = fake_rasa
+    fake.status, fake.reply = status, reply
+    response = await demo_client.post("/api/chat", json={"message": "hello"})
+    assert response.status == 502
+    assert await response.json() == {"error": api_errors.RASA_DOWN}
+
+
+@pytest.mark.asyncio
+async def test_only_text_buttons_custom_pass_through(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, _ = fake_rasa
+    fake.reply = [
+        {
+            "recipient_id": "abc",
+            "text": "Pick one\nSource: somewhere",
+            "buttons": [{"title": "Reviews", "payload": "/ask_reviews", "type": "postback"}],
+            "image": "http://example.org/x.png",
+        },
+        {"recipient_id": "abc", "custom": {"kind": "handoff"}},
+        {"recipient_id": "abc", "attachment": "x"},
+    ]
+    response = await demo_client.post("/api/chat", json={"message": "hi"})
+    assert await response.json() == {
+        "messages": [
+            {"text": "Pick one\nSource: somewhere", "buttons": [{"title": "Reviews", "payload": "/ask_reviews"}]},
+            {"custom": {"kind": "handoff"}},
+        ]
+    }
+
+
+@pytest.mark.asyncio
+async def test_api_responses_not_cached(demo_client: TestClient) -> None:
+    response = await demo_client.get("/api/session")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.asyncio
+async def test_logs_hold_no_message_text_token_case_ref_or_name(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, _ = fake_rasa
+    caplog.set_level(logging.DEBUG)
+    await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-2"})
+    secret_text = "my foster carer hurt me zebra-marker"
+    await demo_client.post("/api/chat", json={"message": secret_text})
+    await demo_client.post("/api/chat", json={"message": "x" * 1001 + "zebra-marker"})
+    fake.status = 500
+    await demo_client.post("/api/chat", json={"message": secret_text})
+    await demo_client.get("/static/zebra-marker-in-path")
+    token = fake.received[0]["metadata"]["carechat_token"]
+    text = caplog.text
+    assert "POST /api/chat 502" in text  # the access log is there, with real statuses...
+    assert "GET /static 404" in text
+    for forbidden in ("zebra-marker", "foster carer", token, "FAKE-2", "Pretend Sam", fake.received[0]["sender"]):
+        assert forbidden not in text  # ...but nothing personal is
+
+
+def test_refuses_dev_secret_outside_demo_mode() -> None:
+    settings = load_settings({"CARECHAT_DEMO_MODE": "false"})
+    with pytest.raises(ConfigurationError):
+        create_app(settings)
+
+
+def test_dev_secret_allowed_in_demo_mode() -> None:
+    settings = load_settings({"CARECHAT_DEMO_MODE": "true"})
+    assert isinstance(create_app(settings), web.Application)

@@ -1,0 +1,112 @@
+"""Session store, rate limit and Rasa reply cleaning, without a server."""
+from __future__ import annotations
+
+import pytest
+
+from bot.gateway.rasa_client import RasaUnavailable, clean_messages, webhook_url
+from bot.gateway.sessions import SessionStore, allow_message, sign_in, sign_out
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_new_sessions_have_unrelated_random_ids() -> None:
+    store = SessionStore()
+    id_a, a = store.create()
+    id_b, b = store.create()
+    assert id_a != id_b and a.sender_id != b.sender_id
+    assert a.sender_id not in id_a
+    assert store.get(id_a) is a
+
+
+def test_unknown_or_missing_id_gives_none() -> None:
+    store = SessionStore()
+    assert store.get(None) is None
+    assert store.get("made-up") is None
+
+
+def test_idle_session_expires_but_active_one_stays() -> None:
+    clock = FakeClock()
+    store = SessionStore(idle_seconds=60, clock=clock)
+    idle_id, _ = store.create()
+    active_id, active = store.create()
+    for _ in range(3):
+        clock.now += 40
+        assert store.get(active_id) is active
+    assert store.get(idle_id) is None
+
+
+def test_store_is_capped_dropping_least_recently_used() -> None:
+    store = SessionStore(max_sessions=2)
+    first, _ = store.create()
+    second, _ = store.create()
+    store.get(first)  # first is now the most recently used
+    store.create()
+    assert len(store) == 2
+    assert store.get(second) is None
+    assert store.get(first) is not None
+
+
+def test_rotate_moves_session_to_new_id() -> None:
+    store = SessionStore()
+    old, session = store.create()
+    new = store.rotate(old)
+    assert new != old
+    assert store.get(old) is None
+    assert store.get(new) is session
+
+
+def test_sign_in_as_someone_else_starts_new_conversation() -> None:
+    _, session = SessionStore().create()
+    original = session.sender_id
+    sign_in(session, "A", "Person A")
+    assert session.sender_id == original and session.signed_in
+    sign_in(session, "B", "Person B")
+    assert session.sender_id != original and session.case_ref == "B"
+
+
+def test_sign_out_forgets_person_and_conversation() -> None:
+    _, session = SessionStore().create()
+    sign_in(session, "A", "Person A")
+    before = session.sender_id
+    sign_out(session)
+    assert not session.signed_in and session.display_name is None
+    assert session.sender_id != before
+
+
+def test_rate_limit_sliding_window() -> None:
+    clock = FakeClock()
+    _, session = SessionStore(clock=clock).create()
+    assert [allow_message(session, clock, limit=3, window_seconds=60) for _ in range(4)] == [True, True, True, False]
+    clock.now += 59
+    assert allow_message(session, clock, limit=3, window_seconds=60) is False
+    clock.now += 1
+    assert allow_message(session, clock, limit=3, window_seconds=60) is True
+
+
+def test_webhook_url_handles_trailing_slash() -> None:
+    assert webhook_url("http://rasa:5005/") == "http://rasa:5005/webhooks/rest/webhook"
+    assert webhook_url("http://rasa:5005") == "http://rasa:5005/webhooks/rest/webhook"
+
+
+def test_clean_messages_drops_bad_buttons_and_unknown_keys() -> None:
+    raw = [
+        {"text": "hi", "buttons": [{"title": "ok", "payload": "/ok"}, {"title": 3}, "junk"], "image": "x"},
+        {"buttons": [{"title": "only"}]},
+        "not a dict",
+        {"text": None, "custom": {"a": 1}},
+    ]
+    assert clean_messages(raw) == [
+        {"text": "hi", "buttons": [{"title": "ok", "payload": "/ok"}]},
+        {"custom": {"a": 1}},
+    ]
+
+
+def test_clean_messages_rejects_non_list() -> None:
+    with pytest.raises(RasaUnavailable):
+        clean_messages({"text": "hi"})
