@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
         return 2
     patterns_path, out_dir = Path(argv[0]), Path(argv[1])
     nlp = build_pipeline(read_patterns(patterns_path))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     nlp.to_disk(tmp)
