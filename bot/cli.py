@@ -74,8 +74,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     url = load_settings().case_store_url
     upgrade_to_head(url)
     report = import_folder(session_factory(url), Path(args.folder))
-    print(report)
-    return 0 if getattr(report, "ok", True) else 1
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def _cmd_token(args: argparse.Namespace) -> int:

@@ -76,7 +76,7 @@ def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -
     rasa = str(root / ".venv-engine" / "bin" / "rasa")
     logs = settings.var_dir / "logs"
     return [
-        Service("action server", [app_py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        Service("action server", [app_py, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.action_port)],
                 f"http://127.0.0.1:{settings.action_port}/health", logs / "actions.log"),
         Service("rasa server", [rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
                                 "--port", str(settings.rasa_port), "--endpoints", str(runtime_endpoints(settings)),

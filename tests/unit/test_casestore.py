@@ -24,8 +24,8 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'store' / 'case.sqlite'}"
+def store(case_store_url: str) -> sessionmaker[Session]:
+    url = case_store_url
     upgrade_to_head(url)
     return session_factory(url)
 

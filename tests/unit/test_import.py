@@ -18,8 +18,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'case.sqlite'}"
+def store(case_store_url: str) -> sessionmaker[Session]:
+    url = case_store_url
     upgrade_to_head(url)
     return session_factory(url)
 

@@ -23,8 +23,8 @@ NO_DETAILS = AdvocacyInfo(council_name=NY, how_to_ask=None, source=None)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'case.sqlite'}"
+def store(case_store_url: str) -> sessionmaker[Session]:
+    url = case_store_url
     upgrade_to_head(url)
     factory = session_factory(url)
     load_demo(factory, TODAY)

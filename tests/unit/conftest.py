@@ -1,0 +1,38 @@
+"""Shared fixtures: the case store under test, on SQLite always and on PostgreSQL when configured.
+
+CI starts a throwaway PostgreSQL server on loopback (scripts/postgres-for-tests) and sets
+CARECHAT_TEST_POSTGRES_URL; there the PostgreSQL cases must run, so a missing URL fails.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+POSTGRES_ENV = "CARECHAT_TEST_POSTGRES_URL"
+
+
+def _fresh_postgres(url: str) -> str:
+    """Empty the test database so every test starts from nothing, as with a new SQLite file."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def case_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for an empty case store on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'case.sqlite'}"
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the case-store tests on PostgreSQL: {POSTGRES_ENV} is not set")
+        pytest.skip(f"no PostgreSQL configured (set {POSTGRES_ENV}; CI does)")
+    return _fresh_postgres(url)
