@@ -40,10 +40,28 @@ def test_cli_writes_a_loadable_pipeline(tmp_path):
     assert [e.label_ for e in nlp("sgo").ents] == ["term"]
 
 
-def test_project_pipeline_knows_the_orders():
+def _project_pipeline():
     built = ROOT / "build" / "spacy" / "en_carechat"
     if not built.exists():
         pytest.fail("build/spacy/en_carechat is missing: run `make pipeline` (make test does)")
-    nlp = spacy.load(built)
-    for text in ("what is an sgo", "wot is a special gaurdianship order", "what is a care order"):
+    return spacy.load(built)
+
+
+def test_project_pipeline_knows_the_orders_as_people_type_them():
+    nlp = _project_pipeline()
+    for text in ("what is an sgo", "wot is a special gaurdianship order", "what happens at a cic review"):
         assert any(e.label_ == "term" for e in nlp(text.lower()).ents), text
+
+
+def test_project_pipeline_recognises_every_alias_of_every_card():
+    nlp = _project_pipeline()
+    lines = (ROOT / "build" / "term_patterns.jsonl").read_text().splitlines()
+    patterns = [json.loads(line) for line in lines if line.strip()]
+    assert patterns, "no term patterns were generated from content/cards"
+    missed = []
+    for pattern in patterns:
+        text = " ".join(token["LOWER"] for token in pattern["pattern"])
+        ids = {ent.ent_id_ for ent in nlp(f"what is {text}").ents}
+        if pattern["id"] not in ids:
+            missed.append((pattern["id"], text))
+    assert missed == []
