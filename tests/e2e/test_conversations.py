@@ -125,3 +125,30 @@ def test_estimated_review_says_it_is_an_estimate(rasa_rest, stack_settings):
     token = mint_token("DEMO-002", stack_settings)
     reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
     assert "estimate" in reply.lower()
+
+
+# Both lookups for demo people in different situations, through the whole stack.
+SITUATIONS = {
+    # case ref: (what the review reply must say, what the advocate reply must say)
+    "DEMO-001": ("booked for", "Demo Ash"),
+    "DEMO-002": ("only an estimate", "0808 800 5792"),
+    "DEMO-004": ("pathway plan", "Demo Pat"),
+    "DEMO-005": ("only an estimate", "0808 800 5792"),
+    "DEMO-006": ("details are missing", "0808 800 5792"),
+}
+
+
+@pytest.mark.parametrize("case_ref", sorted(SITUATIONS))
+def test_both_lookups_for_each_situation(rasa_rest, stack_settings, case_ref):
+    review_words, advocate_words = SITUATIONS[case_ref]
+    token = mint_token(case_ref, stack_settings)
+    sender = f"e2e-{uuid.uuid4().hex}"
+    assert review_words in rasa_rest(sender, "when is my next review", {"carechat_token": token})
+    assert advocate_words in rasa_rest(sender, "who is my advocate", {"carechat_token": token})
+
+
+def test_reference_not_in_store_reveals_nothing(rasa_rest, stack_settings):
+    token = mint_token("NOT-A-REAL-REF", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
+    assert "couldn't find your record" in reply
+    assert "Demo" not in reply
