@@ -24,11 +24,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not model.exists():
         print("No trained model for the current inputs: run `make run` (it trains first).", file=sys.stderr)
         return 1
+    purged = _purge(settings)
+    print(f"  conversations older than {settings.retention_days:g} days removed: {purged.conversations}")
     try:
         return run_forever(Stack(settings, model))
     except StackError as error:
         print(f"CareChat could not start: {error}", file=sys.stderr)
         return 1
+
+
+def _purge(settings):
+    from bot.conversations import purge_older_than, tracker_engine
+
+    return purge_older_than(tracker_engine(f"sqlite:///{settings.tracker_db_path}"), settings.retention_days)
+
+
+def _cmd_conversations_purge(args: argparse.Namespace) -> int:
+    from bot.conversations import purge_older_than, tracker_engine
+
+    settings = load_settings()
+    days = settings.retention_days if args.days is None else args.days
+    result = purge_older_than(tracker_engine(f"sqlite:///{settings.tracker_db_path}"), days)
+    print(f"  removed {result.conversations} conversation(s) older than {days:g} days ({result.events} events)")
+    return 0
+
+
+def _cmd_conversations_erase(args: argparse.Namespace) -> int:
+    from bot.conversations import erase, tracker_engine
+
+    deleted = erase(tracker_engine(f"sqlite:///{load_settings().tracker_db_path}"), args.sender_id)
+    print(f"  erased {deleted} event(s)" if deleted else "  no conversation with that id")
+    return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -131,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("case_ref", help="the young person's case reference, e.g. DEMO-001")
     token.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default from settings)")
     token.set_defaults(func=_cmd_token)
+    convo = sub.add_parser("conversations", help="retention and erasure of stored conversations")
+    convo_sub = convo.add_subparsers(dest="conversations_command", required=True)
+    purge = convo_sub.add_parser("purge", help="delete conversations older than the retention period")
+    purge.add_argument("--days", type=float, default=None, help="default: CARECHAT_RETENTION_DAYS (30)")
+    purge.set_defaults(func=_cmd_conversations_purge)
+    erase_cmd = convo_sub.add_parser("erase", help="delete one conversation now")
+    erase_cmd.add_argument("sender_id", help="the conversation's sender id")
+    erase_cmd.set_defaults(func=_cmd_conversations_erase)
     content = sub.add_parser("content", help="the knowledge cards").add_subparsers(dest="content_command", required=True)
     content.add_parser("check", help="check every card and council profile").set_defaults(func=_cmd_content_check)
     patterns = content.add_parser("patterns", help="write the spaCy term patterns")

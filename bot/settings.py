@@ -40,6 +40,12 @@ class Settings:
     council: str
     demo_mode: bool
     var_dir: Path
+    retention_days: float
+
+    @property
+    def tracker_db_path(self) -> Path:
+        """Rasa's SQLite tracker store (conversations), inside the runtime folder."""
+        return self.var_dir / "tracker.sqlite"
 
     @property
     def uses_development_secret(self) -> bool:
@@ -69,6 +75,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         council=env.get("CARECHAT_COUNCIL", DEFAULT_COUNCIL),
         demo_mode=_flag(env.get("CARECHAT_DEMO_MODE"), default=False),
         var_dir=var_dir,
+        retention_days=float(env.get("CARECHAT_RETENTION_DAYS", "30")),
     )
 
 

@@ -36,7 +36,7 @@ def runtime_endpoints(settings: Settings) -> Path:
     """Write the Rasa endpoints file for these settings (action server port, tracker store)."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     path = settings.var_dir / "endpoints.runtime.yml"
-    tracker_db = settings.var_dir / "tracker.sqlite"
+    tracker_db = settings.tracker_db_path
     path.write_text(
         "# Written by bot.stack from CareChat's settings; do not edit.\n"
         "action_endpoint:\n"
@@ -66,6 +66,7 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
         CARECHAT_COUNCIL=settings.council,
         CARECHAT_DEMO_MODE="true" if settings.demo_mode else "false",
         CARECHAT_VAR_DIR=str(settings.var_dir),
+        CARECHAT_RETENTION_DAYS=str(settings.retention_days),
     )
     return env
 
