@@ -75,3 +75,14 @@ class ActionAdvocateContact(CareChatAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _send(dispatcher, self.carechat.advocate(_metadata(tracker).get(TOKEN_KEY)))
         return []
+
+
+class ActionCompareOrders(CareChatAction):
+    """Compare two legal orders side by side."""
+
+    def name(self) -> str:
+        return "action_compare_orders"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.compare_orders(tracker.latest_message.get("entities") or []))
+        return []

@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable
 
+from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
@@ -25,6 +26,11 @@ SIGN_IN_NEEDED = (
     "right now, so I haven't looked at any records. Please sign in on your council's "
     "young person's page and ask me again. Your social worker or your IRO (Independent "
     "Reviewing Officer, the person who runs your reviews) can also tell you."
+)
+
+WHICH_TWO = (
+    "Which two orders would you like me to compare? For example: \"SGO vs care order\" or "
+    "\"what's the difference between a CAO and an SGO\"."
 )
 
 WHICH_TOPIC = (
@@ -56,9 +62,10 @@ class CareChat:
     """Answers for one deployment (one council, one case store)."""
 
     def __init__(self, settings: Settings, library: Library, session_factory=None,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today, order_facts: dict | None = None) -> None:
         self.settings = settings
         self.library = library
+        self.order_facts = load_order_facts() if order_facts is None else order_facts
         self._session_factory = session_factory
         self._today = today
 
@@ -83,6 +90,32 @@ class CareChat:
         answer = self.library.render(card.id, audience, self.settings.council)
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
         return Reply(text, [topic_button(cid, title) for cid, title in answer.related[:3]])
+
+    def compare_orders(self, entities: Iterable[dict]) -> Reply:
+        """Compare the first two different orders named in the message."""
+        ids: list[str] = []
+        for entity in entities:
+            if entity.get("entity") not in ("term", "topic") or not isinstance(entity.get("value"), str):
+                continue
+            card = (self.library.cards.get(entity["value"]) if entity["entity"] == "topic"
+                    else self.library.card_for_term(entity["value"]))
+            if card is not None and card.id not in ids:
+                ids.append(card.id)
+        comparable = sorted(self.order_facts, key=lambda cid: self.order_facts[cid].short)
+        if len(ids) < 2:
+            return Reply(WHICH_TWO)
+        unknown = [cid for cid in ids[:2] if cid not in self.order_facts]
+        if unknown:
+            names = ", ".join(self.order_facts[cid].short for cid in comparable)
+            return Reply(f"I can't compare {self.library.cards[unknown[0]].title.lower()} side by side yet. "
+                         f"I can compare these: {names}.",
+                         [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]])
+        first, second = (self.order_facts[cid] for cid in ids[:2])
+        text = compare_text(first, second, self.library.cards[first.card_id].title,
+                            self.library.cards[second.card_id].title)
+        sources = self.library.source_labels(list(dict.fromkeys(first.sources + second.sources)))
+        return Reply(f"{text}\n\nSource: {'; '.join(sources)}",
+                     [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]])
 
     def _find_card(self, intent: str | None, entities: list[dict]):
         for entity in entities:

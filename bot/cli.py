@@ -115,9 +115,11 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 
 def _cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.compare import check_order_facts, load_order_facts
     from bot.content import check_library, load_library
 
-    problems = check_library(load_library())
+    library = load_library()
+    problems = check_library(library) + check_order_facts(load_order_facts(), library)
     for problem in problems:
         print(f"  - {problem}")
     print(f"  content check: {len(problems)} problem(s)")

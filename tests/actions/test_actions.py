@@ -104,3 +104,14 @@ def test_no_advocate_assigned_points_to_the_national_helpline(carechat, settings
 def test_advocate_without_token_reveals_nothing(carechat):
     _, messages = run(ActionAdvocateContact(carechat), make_tracker("who is my advocate", "ask_advocate_contact"))
     assert messages[0]["text"] == SIGN_IN_NEEDED
+
+
+def test_compare_action_compares_two_named_orders(carechat):
+    from actions.actions import ActionCompareOrders
+
+    tracker = make_tracker("sgo vs care order", "compare_orders",
+                           [{"entity": "term", "value": "sgo"}, {"entity": "term", "value": "care order"}])
+    events, messages = run(ActionCompareOrders(carechat), tracker)
+    assert events == []
+    assert "side by side" in messages[0]["text"]
+    assert "Source:" in messages[0]["text"]

@@ -152,3 +152,9 @@ def test_reference_not_in_store_reveals_nothing(rasa_rest, stack_settings):
     reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "when is my next review", {"carechat_token": token})
     assert "couldn't find your record" in reply
     assert "Demo" not in reply
+
+
+def test_sgo_vs_care_order_through_the_gateway(gateway: GatewayClient):
+    reply = gateway.say("whats the difference between an sgo and a care order")
+    assert "side by side" in reply
+    assert "Source:" in reply
