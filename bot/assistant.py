@@ -93,39 +93,34 @@ class CareChat:
 
     def compare_orders(self, entities: Iterable[dict]) -> Reply:
         """Compare the first two different orders named in the message."""
-        ids: list[str] = []
-        for entity in entities:
-            if entity.get("entity") not in ("term", "topic") or not isinstance(entity.get("value"), str):
-                continue
-            card = (self.library.cards.get(entity["value"]) if entity["entity"] == "topic"
-                    else self.library.card_for_term(entity["value"]))
-            if card is not None and card.id not in ids:
-                ids.append(card.id)
-        comparable = sorted(self.order_facts, key=lambda cid: self.order_facts[cid].short)
+        ids = list(dict.fromkeys(card.id for card in self._cards_named(list(entities))))
         if len(ids) < 2:
             return Reply(WHICH_TWO)
+        buttons = [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]]
         unknown = [cid for cid in ids[:2] if cid not in self.order_facts]
         if unknown:
-            names = ", ".join(self.order_facts[cid].short for cid in comparable)
+            names = ", ".join(sorted(facts.short for facts in self.order_facts.values()))
             return Reply(f"I can't compare {self.library.cards[unknown[0]].title.lower()} side by side yet. "
-                         f"I can compare these: {names}.",
-                         [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]])
+                         f"I can compare these: {names}.", buttons)
         first, second = (self.order_facts[cid] for cid in ids[:2])
         text = compare_text(first, second, self.library.cards[first.card_id].title,
                             self.library.cards[second.card_id].title)
         sources = self.library.source_labels(list(dict.fromkeys(first.sources + second.sources)))
-        return Reply(f"{text}\n\nSource: {'; '.join(sources)}",
-                     [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]])
+        return Reply(f"{text}\n\nSource: {'; '.join(sources)}", buttons)
+
+    def _cards_named(self, entities: list[dict]) -> list:
+        """Cards named by the message's entities, in order: button topics first, then terms."""
+        def named(kind: str) -> list[str]:
+            return [e["value"] for e in entities if e.get("entity") == kind and isinstance(e.get("value"), str)]
+
+        topics = [self.library.cards.get(value) for value in named("topic")]
+        terms = [self.library.card_for_term(value) for value in named("term")]
+        return [card for card in topics + terms if card is not None]
 
     def _find_card(self, intent: str | None, entities: list[dict]):
-        for entity in entities:
-            if entity.get("entity") == "topic" and entity.get("value") in self.library.cards:
-                return self.library.cards[entity["value"]]
-        for entity in entities:
-            if entity.get("entity") == "term" and isinstance(entity.get("value"), str):
-                card = self.library.card_for_term(entity["value"])
-                if card is not None:
-                    return card
+        named = self._cards_named(entities)
+        if named:
+            return named[0]
         return self.library.card_for_intent(intent) if intent else None
 
     # --- personal lookups ------------------------------------------------------------

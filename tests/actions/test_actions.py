@@ -115,3 +115,8 @@ def test_compare_action_compares_two_named_orders(carechat):
     assert events == []
     assert "side by side" in messages[0]["text"]
     assert "Source:" in messages[0]["text"]
+
+
+def test_crafted_non_string_topic_is_ignored(carechat):
+    tracker = make_tracker("/ask_topic", "ask_topic", [{"entity": "topic", "value": ["special_guardianship_order"]}])
+    assert run(ActionAnswerTopic(carechat), tracker)[1][0]["text"] == WHICH_TOPIC
