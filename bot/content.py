@@ -151,14 +151,21 @@ def normalise_term(text: str) -> str:
 
 
 def alias_tokens(alias: str) -> list[str]:
-    """Split an alias the way spaCy's English tokenizer splits plain words ("child's" -> child, 's)."""
+    """Split an alias the way spaCy's English tokenizer splits plain words
+    ("child's" -> child, 's; "long-term" -> long, -, term)."""
     tokens: list[str] = []
     for word in alias.lower().split():
         if word.endswith("'s") and len(word) > 2:
-            tokens.extend([word[:-2], "'s"])
+            tokens.extend([*_split_hyphens(word[:-2]), "'s"])
         else:
-            tokens.append(word)
+            tokens.extend(_split_hyphens(word))
     return tokens
+
+
+def _split_hyphens(word: str) -> list[str]:
+    """spaCy splits a hyphen between letters into its own token."""
+    parts = re.split(r"(?<=[a-z])(-)(?=[a-z])", word)
+    return [part for part in parts if part]
 
 
 def _plural(word: str) -> str | None:

@@ -331,3 +331,11 @@ def test_child_versions_explain_acronyms(library):
             assert re.search(rf"{acronym} (stands for|means|is short for)|\({acronym}\)", text) or re.search(
                 rf"{acronym} \(", text
             ), f"{card.id}: child version uses {acronym} without explaining it"
+
+
+def test_alias_tokens_split_like_spacy():
+    from bot.content import alias_tokens
+
+    assert alias_tokens("long-term fostering") == ["long", "-", "term", "fostering"]
+    assert alias_tokens("child's plan") == ["child", "'s", "plan"]
+    assert alias_tokens("section 20") == ["section", "20"]
