@@ -6,11 +6,14 @@ from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import CareChat, Reply, audience_from, default_carechat
 
 TOKEN_KEY = "carechat_token"
+#: Slots the fallback steps keep (card ids and a step name; never message text).
+STAGE_SLOT, BACKUP_SLOT = "fallback_stage", "fallback_backup"
 
 
 def _metadata(tracker: Tracker) -> dict:
@@ -52,7 +55,7 @@ class ActionAnswerTopic(CareChatAction):
             audience_from(_metadata(tracker)),
         )
         _send(dispatcher, reply)
-        return []
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
 
 
 class ActionNextReview(CareChatAction):
@@ -86,3 +89,62 @@ class ActionCompareOrders(CareChatAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _send(dispatcher, self.carechat.compare_orders(tracker.latest_message.get("entities") or []))
         return []
+
+
+class ActionSafetyReply(CareChatAction):
+    """The safety reply, with this council's contacts. Rules run it in any conversation state."""
+
+    def name(self) -> str:
+        return "action_safety_reply"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.safety())
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+
+
+class ActionHandoff(CareChatAction):
+    """"I want to talk to a real person": the right person for who is asking."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.handoff(audience_from(_metadata(tracker))))
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+
+
+class ActionFallbackOffer(CareChatAction):
+    """Low confidence: offer the two likeliest topics instead of guessing."""
+
+    def name(self) -> str:
+        return "action_fallback_offer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        message = tracker.latest_message
+        reply, offer = self.carechat.fallback_offer(
+            message.get("intent_ranking") or [],
+            message.get("entities") or [],
+            message.get("text") or "",
+            audience_from(_metadata(tracker)),
+        )
+        _send(dispatcher, reply)
+        stage = offer.stage if offer.card_ids else None
+        return [SlotSet(STAGE_SLOT, stage), SlotSet(BACKUP_SLOT, offer.backup if stage else None)]
+
+
+class ActionNoneOfThese(CareChatAction):
+    """"None of these": show the kept-back matches, then hand over to a person."""
+
+    def name(self) -> str:
+        return "action_none_of_these"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        reply, stage = self.carechat.none_of_these(
+            tracker.get_slot(STAGE_SLOT),
+            list(tracker.get_slot(BACKUP_SLOT) or []),
+            audience_from(_metadata(tracker)),
+        )
+        _send(dispatcher, reply)
+        if stage == "handoff":
+            return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+        return [SlotSet(STAGE_SLOT, stage), SlotSet(BACKUP_SLOT, None)]

@@ -13,6 +13,8 @@ from typing import Callable, Iterable
 
 from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
+from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
+from bot.handoff import handoff_reply
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -81,6 +83,35 @@ class CareChat:
             self._session_factory = session_factory(self.settings.case_store_url)
         return self._session_factory
 
+    # --- safety net -------------------------------------------------------------------
+    def safety(self) -> Reply:
+        """The fixed safety reply with this council's contacts."""
+        from bot.safety import safety_reply_for
+
+        return Reply(safety_reply_for(self.council))
+
+    def handoff(self, audience: str) -> Reply:
+        """"I want a real person": the right people for this reader."""
+        return Reply(handoff_reply(audience, self.council))
+
+    def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
+                       audience: str = DEFAULT_AUDIENCE) -> tuple[Reply, Offer]:
+        """Unsure what was asked: the two likeliest topics (the Offer says what to remember)."""
+        offer = first_offer(self.library, ranking, entities, text)
+        if not offer.card_ids:
+            return self.handoff_after_fallback(audience), offer
+        return Reply(offer.text, buttons_for(self.library, offer.card_ids)), offer
+
+    def none_of_these(self, stage: str | None, backup: list[str], audience: str) -> tuple[Reply, str]:
+        """After "None of these": the kept-back search results, else a person. Returns the new stage."""
+        step = next_step(stage, [cid for cid in backup if cid in self.library.cards])
+        if step == SEARCHED:
+            return Reply(SEARCH_INTRO, buttons_for(self.library, backup)), SEARCHED
+        return self.handoff_after_fallback(audience), "handoff"
+
+    def handoff_after_fallback(self, audience: str) -> Reply:
+        return Reply("Sorry, I couldn't find the answer to that. " + handoff_reply(audience, self.council))
+
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str) -> Reply:
         """Find the card the user asked about (button, named term, then intent) and render it."""
@@ -109,19 +140,10 @@ class CareChat:
         return Reply(f"{text}\n\nSource: {'; '.join(sources)}", buttons)
 
     def _cards_named(self, entities: list[dict]) -> list:
-        """Cards named by the message's entities, in order: button topics first, then terms."""
-        def named(kind: str) -> list[str]:
-            return [e["value"] for e in entities if e.get("entity") == kind and isinstance(e.get("value"), str)]
-
-        topics = [self.library.cards.get(value) for value in named("topic")]
-        terms = [self.library.card_for_term(value) for value in named("term")]
-        return [card for card in topics + terms if card is not None]
+        return self.library.cards_named(entities)
 
     def _find_card(self, intent: str | None, entities: list[dict]):
-        named = self._cards_named(entities)
-        if named:
-            return named[0]
-        return self.library.card_for_intent(intent) if intent else None
+        return self.library.card_for_message(intent, entities)
 
     # --- personal lookups ------------------------------------------------------------
     def _verified_case_ref(self, token: str | None) -> str | None:

@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -213,6 +214,42 @@ class Library:
         """The card that answers a Rasa intent, if any."""
         card_id = self._by_intent.get(intent)
         return self.cards[card_id] if card_id else None
+
+    def cards_named(self, entities: Iterable[dict]) -> list[Card]:
+        """Cards a message's entities name, in order: button topics first, then terms."""
+        entities = list(entities)
+
+        def named(kind: str) -> list[str]:
+            return [e["value"] for e in entities
+                    if e.get("entity") == kind and isinstance(e.get("value"), str)]
+
+        topics = [self.cards.get(value) for value in named("topic")]
+        terms = [self.card_for_term(value) for value in named("term")]
+        unique: dict[str, Card] = {}
+        for card in topics + terms:
+            if card is not None:
+                unique.setdefault(card.id, card)
+        return list(unique.values())
+
+    def card_for_message(self, intent: str | None, entities: Iterable[dict]) -> Card | None:
+        """The one card that answers a parsed message.
+
+        A button's topic wins; then a topic intent ("can I see my brother?" is about family
+        time even if it names an order); then the first order or term the message names.
+        The Rasa action and the held-out evaluation both call this, so the figures measure
+        what users get.
+        """
+        entities = list(entities)
+        topics = [e for e in entities if e.get("entity") == "topic"]
+        if topics:
+            named = self.cards_named(topics)
+            if named:
+                return named[0]
+        by_intent = self.card_for_intent(intent) if intent else None
+        if by_intent is not None:
+            return by_intent
+        named = self.cards_named(entities)
+        return named[0] if named else None
 
     def card_for_term(self, text: str) -> Card | None:
         """Find the card a word or phrase refers to, forgiving case, punctuation, plurals and typos.
@@ -426,23 +463,34 @@ def _read_yaml(path: Path, problems: list[str], where: str) -> Any:
 
 
 def load_sources(content_dir: Path, problems: list[str]) -> dict[str, Source]:
-    """Read ``sources.yml``: ``<id>: {title, council, detail}``."""
-    path = Path(content_dir) / "sources.yml"
+    """Read ``sources.yml`` and every ``sources.d/*.yml``: ``<id>: {title, council, detail}``.
+
+    Several files let people writing different groups of cards add sources without
+    editing one shared file; an id defined twice is a problem, never silently replaced.
+    """
+    content_dir = Path(content_dir)
+    path = content_dir / "sources.yml"
     if not path.exists():
         problems.append("sources.yml: file is missing")
         return {}
-    raw = _read_yaml(path, problems, "sources.yml") or {}
+    paths = [path] + sorted((content_dir / "sources.d").glob("*.yml"))
     sources: dict[str, Source] = {}
-    for source_id, entry in raw.items():
-        if not isinstance(entry, dict) or not entry.get("title"):
-            problems.append(f"sources.yml: '{source_id}' needs a title")
-            entry = entry if isinstance(entry, dict) else {}
-        sources[str(source_id)] = Source(
-            id=str(source_id),
-            title=str(entry.get("title") or source_id),
-            council=entry.get("council"),
-            detail=entry.get("detail"),
-        )
+    for source_path in paths:
+        where = source_path.relative_to(content_dir).as_posix()
+        raw = _read_yaml(source_path, problems, where) or {}
+        for source_id, entry in raw.items():
+            if str(source_id) in sources:
+                problems.append(f"{where}: source '{source_id}' is already defined")
+                continue
+            if not isinstance(entry, dict) or not entry.get("title"):
+                problems.append(f"{where}: '{source_id}' needs a title")
+                entry = entry if isinstance(entry, dict) else {}
+            sources[str(source_id)] = Source(
+                id=str(source_id),
+                title=str(entry.get("title") or source_id),
+                council=entry.get("council"),
+                detail=entry.get("detail"),
+            )
     return sources
 
 

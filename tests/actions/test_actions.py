@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAdvocateContact, ActionAnswerTopic, ActionNextReview
@@ -24,7 +25,7 @@ def test_what_is_an_sgo_uses_the_term_entity_and_cites_a_source(carechat, librar
     tracker = make_tracker("what is an sgo", "ask_what_is", [{"entity": "term", "value": "sgo"}],
                            {"audience": "child"})
     events, messages = run(ActionAnswerTopic(carechat), tracker)
-    assert events == []
+    assert events == [SlotSet("fallback_stage", None), SlotSet("fallback_backup", None)]
     assert len(messages) == 1
     expected = library.render("special_guardianship_order", "child", "north_yorkshire")
     assert messages[0]["text"].startswith(expected.text)

@@ -48,7 +48,9 @@ def case_store(stack_settings):
 
 @pytest.fixture(scope="session")
 def stack(stack_settings, case_store):
-    running = Stack(stack_settings, ensure_model())
+    # CARECHAT_TEST_MODEL pins an already trained model (while training data is being edited).
+    pinned = os.environ.get("CARECHAT_TEST_MODEL")
+    running = Stack(stack_settings, Path(pinned) if pinned else ensure_model())
     running.start(timeout=300, say=lambda line: None)
     yield running
     running.stop()

@@ -1,0 +1,73 @@
+"""The safety reply: fixed, calm, short, written for a child, with real numbers only.
+
+National numbers come from ``shared/reference/helplines.md``; the council's own numbers only
+from its profile (its own documents). Where a council's documents give no out-of-hours number
+the reply says so instead of guessing one. The gateway also uses this text when the assistant
+cannot answer at all, so nobody in danger meets silence.
+"""
+from __future__ import annotations
+
+from bot.councils import Contact, CouncilProfile
+from bot.settings import DEFAULT_COUNCIL
+
+OPENING = "It sounds like things might be hard right now. I'm glad you told me."
+NOBODY_WATCHING = (
+    "I'm a computer program. No person is watching this chat, and I can't call for help myself."
+)
+DANGER_NOW = "If you are in danger now, call 999."
+CHILDLINE = ("Childline: call 0800 1111, or use the 1-2-1 chat on the Childline website. "
+             "It's free, any time, for anyone under 19.")
+SAMARITANS = "Samaritans: call 116 123 (free, any time) if you are thinking about hurting yourself or ending your life."
+SOCIAL_WORKER = "Talk to your social worker, or another adult you trust, as soon as you can."
+NSPCC = "If you are an adult worried about a child, call the NSPCC helpline on 0808 800 5000."
+
+
+def _contact_line(contact: Contact) -> str:
+    parts = [contact.label]
+    if contact.phone:
+        parts.append(f"on {contact.phone}")
+    line = " ".join(parts)
+    return f"{line} ({contact.hours})" if contact.hours else line
+
+
+def out_of_hours_line(profile: CouncilProfile) -> str:
+    """The council's out-of-hours team, or plainly that its documents give no number."""
+    if profile.out_of_hours is not None:
+        return f"Out of hours, {profile.name}'s emergency team: {_contact_line(profile.out_of_hours)}."
+    return (f"{profile.place}'s documents don't give an out-of-hours number for children's social care, "
+            "so out of hours use 999 or Childline.")
+
+
+def adult_line(profile: CouncilProfile) -> str:
+    """For an adult worried about a child: the council's children's services, then the NSPCC."""
+    services = profile.children_services
+    if services is not None:
+        council = f"call {profile.name}'s {_contact_line(services)}"
+    else:
+        council = (f"contact {profile.name}'s children's services (its documents don't give a number; "
+                   "it is on the council's website)")
+    return f"If you are an adult worried about a child, {council}, or the NSPCC helpline on 0808 800 5000."
+
+
+def safety_lines(profile: CouncilProfile) -> list[str]:
+    """The contact lines, most urgent first."""
+    return [DANGER_NOW, CHILDLINE, SAMARITANS, SOCIAL_WORKER, out_of_hours_line(profile), adult_line(profile)]
+
+
+def safety_reply_for(profile: CouncilProfile) -> str:
+    """The whole safety reply for one council."""
+    lines = "\n".join(f"- {line}" for line in safety_lines(profile))
+    return f"{OPENING} {NOBODY_WATCHING}\n{lines}"
+
+
+def safety_reply(council_id: str | None = None, audience: str | None = None) -> str:
+    """The safety reply for a council id (the default council if unknown).
+
+    ``audience`` is accepted so every caller can pass what it knows, but the reply is the same
+    for everyone on purpose: a fixed text cannot be got wrong in a hurry.
+    """
+    from bot.content import load_library  # late: the gateway imports this module cheaply
+
+    councils = load_library().councils
+    profile = councils.get(council_id or DEFAULT_COUNCIL) or councils[DEFAULT_COUNCIL]
+    return safety_reply_for(profile)

@@ -1,0 +1,88 @@
+"""The held-out set is fit for purpose: big enough, valid, and never trained on."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import load_library
+from bot.settings import PROJECT_ROOT
+
+HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+MIN_PER_CARD = 5
+MIN_OUT_OF_SCOPE = 50
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [sgo](term) -> sgo
+    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def holdout_items() -> list[dict]:
+    items = []
+    for path in sorted(HOLDOUT_DIR.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            items.append({**item, "file": path.name})
+    return items
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in NLU_DIR.glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in (block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.add(normalise(line[2:]))
+    return texts
+
+
+def domain_intents() -> set[str]:
+    return set(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+
+
+def test_every_item_says_what_it_expects():
+    library = load_library()
+    intents = domain_intents()
+    for item in holdout_items():
+        where = f"{item['file']}: {item.get('text')!r}"
+        assert isinstance(item.get("text"), str) and item["text"].strip(), where
+        expected = [key for key in ("card", "compare", "intent") if key in item]
+        assert len(expected) == 1, f"{where} needs exactly one of card, compare, intent"
+        if "card" in item:
+            assert item["card"] in library.cards, f"{where}: unknown card"
+        elif "compare" in item:
+            assert len(item["compare"]) == 2 and all(c in library.cards for c in item["compare"]), where
+        else:
+            assert item["intent"] in intents, f"{where}: unknown intent"
+
+
+def test_every_card_has_enough_held_out_messages():
+    counts = Counter(item["card"] for item in holdout_items() if "card" in item)
+    short = {card: counts[card] for card in load_library().cards if counts[card] < MIN_PER_CARD}
+    assert not short, f"cards with fewer than {MIN_PER_CARD} held-out messages: {short}"
+
+
+def test_out_of_scope_set_is_big_enough():
+    count = sum(1 for item in holdout_items() if item.get("intent") == "out_of_scope")
+    assert count >= MIN_OUT_OF_SCOPE
+
+
+def test_no_held_out_message_is_in_the_training_data():
+    trained = training_texts()
+    leaked = [item["text"] for item in holdout_items() if normalise(item["text"]) in trained]
+    assert not leaked, f"held-out messages also in data/nlu: {leaked}"
+
+
+def test_the_leak_check_can_see_training_text():
+    assert "what is an sgo" in training_texts()
+
+
+@pytest.mark.parametrize("text, expected", [("what's an [SGO](term)?", "what s an sgo")])
+def test_normalise_strips_annotations(text, expected):
+    assert normalise(text) == expected
