@@ -234,7 +234,7 @@ class Library:
     def card_for_message(self, intent: str | None, entities: Iterable[dict]) -> Card | None:
         """The one card that answers a parsed message.
 
-        A button's topic wins; then a topic intent ("can I see my brother?" is about family
+        A button's topic wins; then a topic intent ("can I still see my mum?" is about family
         time even if it names an order); then the first order or term the message names.
         The Rasa action and the held-out evaluation both call this, so the figures measure
         what users get.

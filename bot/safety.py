@@ -7,6 +7,8 @@ cannot answer at all, so nobody in danger meets silence.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.councils import Contact, CouncilProfile
 from bot.settings import DEFAULT_COUNCIL
 
@@ -54,10 +56,25 @@ def safety_lines(profile: CouncilProfile) -> list[str]:
     return [DANGER_NOW, CHILDLINE, SAMARITANS, SOCIAL_WORKER, out_of_hours_line(profile), adult_line(profile)]
 
 
-def safety_reply_for(profile: CouncilProfile) -> str:
-    """The whole safety reply for one council."""
+def safety_contacts_for(profile: CouncilProfile) -> str:
+    """Honest about being a program, then the contact lines: for when something went wrong."""
     lines = "\n".join(f"- {line}" for line in safety_lines(profile))
-    return f"{OPENING} {NOBODY_WATCHING}\n{lines}"
+    return f"{NOBODY_WATCHING}\n{lines}"
+
+
+def safety_reply_for(profile: CouncilProfile) -> str:
+    """The whole safety reply for one council: a calm opening, then the contacts."""
+    return f"{OPENING} {safety_contacts_for(profile)}"
+
+
+@lru_cache(maxsize=None)
+def _profile(council_id: str | None) -> CouncilProfile:
+    """One council's profile (the default council if unknown), loaded once per process."""
+    from bot.councils import load_councils  # late: keeps importing this module cheap
+    from bot.settings import PROJECT_ROOT
+
+    councils = load_councils(PROJECT_ROOT / "content")
+    return councils.get(council_id or DEFAULT_COUNCIL) or councils[DEFAULT_COUNCIL]
 
 
 def safety_reply(council_id: str | None = None, audience: str | None = None) -> str:
@@ -66,8 +83,9 @@ def safety_reply(council_id: str | None = None, audience: str | None = None) -> 
     ``audience`` is accepted so every caller can pass what it knows, but the reply is the same
     for everyone on purpose: a fixed text cannot be got wrong in a hurry.
     """
-    from bot.content import load_library  # late: the gateway imports this module cheaply
+    return safety_reply_for(_profile(council_id))
 
-    councils = load_library().councils
-    profile = councils.get(council_id or DEFAULT_COUNCIL) or councils[DEFAULT_COUNCIL]
-    return safety_reply_for(profile)
+
+def safety_contacts(council_id: str | None = None) -> str:
+    """The contacts without the opening, for the gateway when the assistant could not answer."""
+    return safety_contacts_for(_profile(council_id))

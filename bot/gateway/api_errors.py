@@ -21,6 +21,10 @@ RASA_DOWN = (
     "If you are under 19 you can talk to Childline free on 0800 1111, "
     "or anyone can call Samaritans free on 116 123, any time."
 )
+#: Said before the safety contacts when Rasa cannot be reached (the gateway adds them).
+SORRY_CANT_ANSWER = "Sorry, I can't answer right now. Please try again in a little while."
+#: Said before the safety contacts when Rasa answered with nothing at all.
+SORRY_NO_ANSWER = "Sorry, I don't have an answer for that. You could try asking in a different way."
 UNKNOWN_DEMO_PERSON = "That person is not in the demo list. Please pick one of the made-up people shown."
 NOT_FOUND = "Sorry, this page can't do that."
 METHOD_NOT_ALLOWED = "Sorry, this page can't do that."

@@ -6,7 +6,9 @@ in the metadata of each message. The Rasa server itself is never exposed to the 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -27,6 +29,7 @@ from bot.gateway.sessions import (
     allow_message,
     sign_in,
     sign_out,
+    start_new_conversation,
 )
 from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
 from bot.identity import mint_token
@@ -45,6 +48,7 @@ CLIENT_KEY = web.AppKey("http_client", aiohttp.ClientSession)
 CLIENT_FACTORY_KEY = web.AppKey("http_client_factory", object)
 RATE_LIMIT_KEY = web.AppKey("rate_limit", int)
 CLOCK_KEY = web.AppKey("clock", object)
+SAFETY_CACHE_KEY = web.AppKey("safety_cache", dict)
 SESSION_KEY = web.RequestKey("session", Session)
 SESSION_ID_KEY = web.RequestKey("session_id", str)
 
@@ -133,9 +137,21 @@ def _session_state(request: web.Request) -> dict[str, Any]:
     }
 
 
+def retention_phrase(days: float) -> str:
+    """``CARECHAT_RETENTION_DAYS`` in words a child can read: "30 days", "1 day"."""
+    whole = max(1, math.ceil(days))
+    return f"{whole} day" if whole == 1 else f"{whole} days"
+
+
+def render_page(settings: Settings) -> str:
+    """The chat page with the few server-side facts it states filled in (no inline script)."""
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return page.replace("{{RETENTION}}", retention_phrase(settings.retention_days))
+
+
 async def index(request: web.Request) -> web.StreamResponse:
     """The chat page."""
-    response = web.FileResponse(STATIC_DIR / "index.html")
+    response = web.Response(text=render_page(request.app[SETTINGS_KEY]), content_type="text/html")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -175,9 +191,35 @@ async def chat(request: web.Request) -> web.Response:
             chat_input.message,
             build_metadata(session, settings),
         )
-    except RasaUnavailable as exc:
-        raise ApiError(502, api_errors.RASA_DOWN) from exc
+    except RasaUnavailable:
+        text = await fallback_text(request.app, api_errors.SORRY_CANT_ANSWER, session.audience)
+        return error_response(502, text)
+    if not any(m.get("text") or m.get("buttons") for m in messages):
+        # Silence is never an answer: the person typing may be in danger.
+        text = await fallback_text(request.app, api_errors.SORRY_NO_ANSWER, session.audience)
+        return web.json_response({"messages": [{"text": text}], "fallback": True})
     return web.json_response({"messages": messages})
+
+
+def _safety_text(council: str, audience: str | None) -> str:
+    """The safety contacts (:func:`bot.safety.safety_contacts`); fixed contacts if they cannot be built."""
+    try:
+        from bot import safety  # late: loading the council profiles is only needed on this path
+
+        return safety.safety_contacts(council)
+    except Exception as exc:  # noqa: BLE001 - the fallback must never fail
+        logger.error("safety reply unavailable: %s", type(exc).__name__)
+        return api_errors.RASA_DOWN
+
+
+async def fallback_text(app: web.Application, sorry: str, audience: str | None) -> str:
+    """A kind sorry line followed by the safety contacts (built once per council and audience)."""
+    council = app[SETTINGS_KEY].council
+    cache = app[SAFETY_CACHE_KEY]
+    key = (council, audience)
+    if key not in cache:
+        cache[key] = await asyncio.to_thread(_safety_text, council, audience)
+    return f"{sorry}\n{cache[key]}"
 
 
 async def demo_people_handler(request: web.Request) -> web.Response:
@@ -201,6 +243,12 @@ async def signout_handler(request: web.Request) -> web.Response:
     """Forget who is signed in and start a new conversation (no body needed, so quick exit can beacon it)."""
     sign_out(request[SESSION_KEY])
     _rotate_session(request)
+    return web.json_response(_session_state(request))
+
+
+async def restart_handler(request: web.Request) -> web.Response:
+    """"Start again": a new Rasa conversation, still signed in as the same person (no body needed)."""
+    start_new_conversation(request[SESSION_KEY])
     return web.json_response(_session_state(request))
 
 
@@ -240,6 +288,7 @@ def create_app(
     app[DEMO_PEOPLE_KEY] = _normalise_demo_people(demo_people) if settings.demo_mode else {}
     app[RATE_LIMIT_KEY] = rate_limit
     app[CLOCK_KEY] = clock
+    app[SAFETY_CACHE_KEY] = {}
     app.cleanup_ctx.append(_client_context(http_client_factory or default_client))
     app.on_response_prepare.append(add_security_headers)
 
@@ -247,10 +296,12 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/session", session_info)
     app.router.add_post("/api/chat", chat)
+    # Quick exit beacons sign-out in every mode, so a shared device keeps nothing on the server side either.
+    app.router.add_post("/api/signout", signout_handler)
+    app.router.add_post("/api/restart", restart_handler)
     if settings.demo_mode:
         app.router.add_get("/api/demo/people", demo_people_handler)
         app.router.add_post("/api/demo/signin", demo_signin_handler)
-        app.router.add_post("/api/signout", signout_handler)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
     return app
 

@@ -116,11 +116,17 @@ def sign_in(session: Session, case_ref: str, display_name: str) -> None:
     session.display_name = display_name
 
 
+def start_new_conversation(session: Session) -> None:
+    """"Start again": Rasa sees a new sender, so nothing said before shapes the next answer."""
+    session.sender_id = new_sender_id()
+
+
 def sign_out(session: Session) -> None:
     """Forget the person and start a new Rasa conversation, so the next user of a shared device sees nothing."""
     session.case_ref = None
     session.display_name = None
-    session.sender_id = new_sender_id()
+    session.audience = None
+    start_new_conversation(session)
 
 
 def allow_message(

@@ -50,7 +50,9 @@ def test_cases_cover_every_disagreement_for_every_council():
     for case in CASES:
         assert set(case["councils"]) == set(COUNCILS), f"{case['file']} item {case['item']}"
         for council, expect in case["councils"].items():
-            assert expect.get("says"), f"{case['file']} item {case['item']} {council}: nothing to check"
+            for audience in case.get("audiences", AUDIENCES):
+                says = expect.get("says_" + audience, expect.get("says"))
+                assert says, f"{case['file']} item {case['item']} {council}/{audience}: nothing to check"
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any, AsyncIterator
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import api_errors, create_app
+from bot.gateway.app import STATIC_DIR, retention_phrase
 from bot.gateway.security import CONTENT_SECURITY_POLICY, runner_options
 from bot.gateway.sessions import COOKIE_NAME
 from bot.identity import verify_token
@@ -248,10 +250,7 @@ async def test_demo_people_lists_only_display_fields(fake_rasa: tuple[FakeRasa, 
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(
-    "method,path",
-    [("GET", "/api/demo/people"), ("POST", "/api/demo/signin"), ("POST", "/api/signout")],
-)
+@pytest.mark.parametrize("method,path", [("GET", "/api/demo/people"), ("POST", "/api/demo/signin")])
 async def test_demo_routes_404_outside_demo_mode(live_client: TestClient, method: str, path: str) -> None:
     response = await live_client.request(method, path, json={"case_ref": "FAKE-1"})
     assert response.status == 404
@@ -313,6 +312,24 @@ async def test_rate_limit_per_session(fake_rasa: tuple[FakeRasa, str]) -> None:
         await other.close()
 
 
+@functools.lru_cache(maxsize=None)
+def safety_contacts(council: str) -> tuple[str, ...]:
+    """The safety reply's contact lines (everything after its opening line); built once."""
+    from bot.safety import safety_reply
+
+    return tuple(safety_reply(council, None).splitlines()[1:])
+
+
+def assert_sorry_then_safety(text: str, sorry: str, council: str = "calderdale") -> None:
+    """A kind sorry line first, then the safety reply's contacts for the configured council."""
+    assert text.startswith(sorry + "\n")
+    for number in ("999", "0800 1111", "116 123", "0808 800 5000"):
+        assert number in text
+    contacts = safety_contacts(council)
+    assert contacts and all(line in text for line in contacts)
+    assert "glad you told me" not in text  # the opening answers a worrying message, not a failure
+
+
 @pytest.mark.asyncio
 async def test_rasa_down_gives_502_with_kind_message() -> None:
     # Grab a free port, then close it so nothing listens there.
@@ -324,9 +341,7 @@ async def test_rasa_down_gives_502_with_kind_message() -> None:
     try:
         response = await client.post("/api/chat", json={"message": "hello"})
         assert response.status == 502
-        body = await response.json()
-        assert body == {"error": api_errors.RASA_DOWN}
-        assert "999" in body["error"]
+        assert_sorry_then_safety((await response.json())["error"], api_errors.SORRY_CANT_ANSWER)
     finally:
         await client.close()
 
@@ -342,7 +357,7 @@ async def test_rasa_timeout_gives_502(fake_rasa: tuple[FakeRasa, str]) -> None:
     try:
         response = await client.post("/api/chat", json={"message": "hello"})
         assert response.status == 502
-        assert await response.json() == {"error": api_errors.RASA_DOWN}
+        assert_sorry_then_safety((await response.json())["error"], api_errors.SORRY_CANT_ANSWER)
     finally:
         await client.close()
 
@@ -356,7 +371,56 @@ async def test_rasa_error_reply_gives_502(
     fake.status, fake.reply = status, reply
     response = await demo_client.post("/api/chat", json={"message": "hello"})
     assert response.status == 502
-    assert await response.json() == {"error": api_errors.RASA_DOWN}
+    assert_sorry_then_safety((await response.json())["error"], api_errors.SORRY_CANT_ANSWER)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("reply", [[], [{"recipient_id": "x"}], [{"recipient_id": "x", "text": ""}], [{"custom": {"a": 1}}]])
+async def test_rasa_silence_gets_sorry_and_safety_contacts(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], reply: Any
+) -> None:
+    fake, _ = fake_rasa
+    fake.reply = reply
+    response = await demo_client.post("/api/chat", json={"message": "hello", "audience": "child"})
+    assert response.status == 200
+    body = await response.json()
+    assert body["fallback"] is True
+    (message,) = body["messages"]
+    assert_sorry_then_safety(message["text"], api_errors.SORRY_NO_ANSWER)
+
+
+@pytest.mark.asyncio
+async def test_safety_text_is_built_once_per_council_and_audience(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.safety
+
+    calls: list[tuple] = []
+    real = bot.safety.safety_contacts
+    monkeypatch.setattr(bot.safety, "safety_contacts", lambda *a: calls.append(a) or real(*a))
+    fake, _ = fake_rasa
+    fake.reply = []
+    for _ in range(3):
+        await demo_client.post("/api/chat", json={"message": "hello", "audience": "parent"})
+    assert calls == [("calderdale",)]
+
+
+@pytest.mark.asyncio
+async def test_fixed_contacts_when_safety_reply_breaks(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.safety
+
+    def broken(*_args: Any) -> str:
+        raise RuntimeError("content missing")
+
+    monkeypatch.setattr(bot.safety, "safety_contacts", broken)
+    fake, _ = fake_rasa
+    fake.reply = []
+    body = await (await demo_client.post("/api/chat", json={"message": "hello"})).json()
+    text = body["messages"][0]["text"]
+    assert text == api_errors.SORRY_NO_ANSWER + "\n" + api_errors.RASA_DOWN
+    assert "999" in text and "0800 1111" in text
 
 
 @pytest.mark.asyncio
@@ -417,3 +481,94 @@ def test_refuses_dev_secret_outside_demo_mode() -> None:
 def test_dev_secret_allowed_in_demo_mode() -> None:
     settings = load_settings({"CARECHAT_DEMO_MODE": "true"})
     assert isinstance(create_app(settings), web.Application)
+
+
+# ---- the chat page itself ------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_page_states_how_long_conversations_are_kept(fake_rasa: tuple[FakeRasa, str]) -> None:
+    settings = load_settings({"RASA_URL": fake_rasa[1], "CARECHAT_TOKEN_SECRET": SECRET,
+                              "CARECHAT_DEMO_MODE": "false", "CARECHAT_RETENTION_DAYS": "14"})
+    client = await start_client(settings)
+    try:
+        response = await client.get("/")
+        page = await response.text()
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert "We keep what you write for 14 days" in page
+        assert "{{" not in page
+        assert "computer program" in page and "No person reads this chat" in page
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("days,phrase", [(30, "30 days"), (1, "1 day"), (0.5, "1 day"), (2.2, "3 days")])
+def test_retention_phrase(days: float, phrase: str) -> None:
+    assert retention_phrase(days) == phrase
+
+
+def test_page_loads_nothing_from_anywhere_else_and_has_no_inline_code() -> None:
+    import re
+
+    html = (STATIC_DIR / "index.html").read_text()
+    css = (STATIC_DIR / "chat.css").read_text()
+    js = (STATIC_DIR / "chat.js").read_text()
+    for match in re.finditer(r"<(script|link)\b[^>]*>", html):
+        ref = re.search(r"(?:src|href)=\"([^\"]+)\"", match.group(0))
+        assert ref and ref.group(1).startswith("/static/"), match.group(0)
+    assert re.findall(r"<script\b[^>]*>([^<]+)</script>", html) == []  # no inline script
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
+    assert not re.search(r"\sstyle=", html)  # no inline styles
+    # The only address elsewhere is the quick exit's destination (followed only when pressed).
+    assert re.findall(r"https?://[^\s\"'<>]+", html) == ["https://www.bbc.co.uk/weather"]
+    assert "url(" not in css and "@import" not in css
+    assert re.findall(r"fetch\(\"([^\"]+)\"", js) and all(
+        url.startswith("/api/") for url in re.findall(r"fetch\(\"([^\"]+)\"", js))
+
+
+def test_script_never_turns_text_into_html() -> None:
+    import re
+
+    code = re.sub(r"^\s*//.*$", "", (STATIC_DIR / "chat.js").read_text(), flags=re.M)  # comments may name them
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in code
+    # Nothing is kept beyond the tab session.
+    assert "localStorage" not in code and "document.cookie" not in code
+
+
+def test_page_has_the_controls_every_screen_needs() -> None:
+    html = (STATIC_DIR / "index.html").read_text()
+    for needle in ('id="help-now"', 'id="quick-exit"', 'id="start-again"', 'aria-live="polite"',
+                   '<label for="message">', '<label for="who">', 'id="signout"', 'lang="en-GB"'):
+        assert needle in html
+
+
+@pytest.mark.asyncio
+async def test_restart_starts_new_conversation_but_stays_signed_in(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-1"})
+    await demo_client.post("/api/chat", json={"message": "one", "audience": "parent"})
+    restart = await demo_client.post("/api/restart")
+    assert restart.status == 200
+    assert (await restart.json())["signed_in"] is True
+    await demo_client.post("/api/chat", json={"message": "two"})
+    assert fake.received[0]["sender"] != fake.received[1]["sender"]
+    assert "carechat_token" in fake.received[1]["metadata"]
+    assert fake.received[1]["metadata"]["audience"] == "parent"
+
+
+@pytest.mark.asyncio
+async def test_signout_works_outside_demo_mode_for_quick_exit(
+    live_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    await live_client.post("/api/chat", json={"message": "one", "audience": "child"})
+    # navigator.sendBeacon posts with no JSON body.
+    out = await live_client.post("/api/signout", data=b"", headers={"Content-Type": "text/plain"})
+    assert out.status == 200
+    assert await out.json() == {"signed_in": False, "display_name": None, "demo_mode": False, "audience": None}
+    await live_client.post("/api/chat", json={"message": "two"})
+    assert fake.received[0]["sender"] != fake.received[1]["sender"]
+    assert fake.received[1]["metadata"]["audience"] is None

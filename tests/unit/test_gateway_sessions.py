@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.gateway.rasa_client import RasaUnavailable, clean_messages, webhook_url
-from bot.gateway.sessions import SessionStore, allow_message, sign_in, sign_out
+from bot.gateway.sessions import SessionStore, allow_message, sign_in, sign_out, start_new_conversation
 
 
 class FakeClock:
@@ -74,9 +74,21 @@ def test_sign_out_forgets_person_and_conversation() -> None:
     _, session = SessionStore().create()
     sign_in(session, "A", "Person A")
     before = session.sender_id
+    session.audience = "child"
     sign_out(session)
     assert not session.signed_in and session.display_name is None
     assert session.sender_id != before
+    assert session.audience is None  # the next person on a shared device chooses again
+
+
+def test_start_new_conversation_keeps_person_and_audience() -> None:
+    _, session = SessionStore().create()
+    sign_in(session, "A", "Person A")
+    session.audience = "parent"
+    before = session.sender_id
+    start_new_conversation(session)
+    assert session.sender_id != before
+    assert session.case_ref == "A" and session.audience == "parent"
 
 
 def test_rate_limit_sliding_window() -> None:

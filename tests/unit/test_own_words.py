@@ -59,11 +59,13 @@ def card_texts() -> list[tuple[str, str]]:
         for audience, text in card.versions.items():
             texts.append((f"{card.id}/{audience}", without_titles(text, titles)))
         for council, local in card.local.items():
-            for audience in ("child", "young_person", "parent"):
-                if getattr(local, audience, None):
-                    texts.append((f"{card.id}/local/{council}/{audience}",
-                                  without_titles(getattr(local, audience), titles)))
+            for audience, text in local.versions.items():
+                texts.append((f"{card.id}/local/{council}/{audience}", without_titles(text, titles)))
     return texts
+
+
+def test_local_texts_are_checked_too():
+    assert any("/local/" in where for where, _ in card_texts())
 
 
 def test_the_check_catches_a_pasted_sentence(seed_runs):

@@ -1,85 +1,195 @@
-// CareChat plain chat page. Bot text is only ever put on the page with textContent,
-// never innerHTML, so nothing a message contains can run as code.
+// CareChat chat page. Plain JavaScript, no build step, nothing loaded from anywhere else.
+//
+// Safety rules for this file:
+// - Bot text only ever reaches the page through textContent and createElement, never
+//   innerHTML, so nothing a message contains can run as code. Links are made by us from
+//   plain text (http/https addresses and UK phone numbers), never taken from markup.
+// - Everything kept in the browser lives in sessionStorage: it ends with the tab, and
+//   "Start again" and "Quick exit" clear it at once.
 (function () {
   "use strict";
 
-  var CONVERSATION_KEY = "carechat.conversation";
-  var CHOICE_KEY = "carechat.who";
-  var EXIT_URL = "https://www.bbc.co.uk/weather";
+  var KEYS = {
+    conversation: "carechat.conversation",
+    who: "carechat.who",
+    simpler: "carechat.simpler",
+    textSize: "carechat.textSize"
+  };
+  var EXIT_URL = document.getElementById("quick-exit").getAttribute("href");
   // The "who are you" choice -> the audience the bot writes for.
-  var AUDIENCE_FOR_CHOICE = {
-    child: "child",
+  var AUDIENCE_FOR_WHO = {
     in_care: "young_person",
     left_care: "young_person",
     parent: "parent",
-    professional: "professional"
+    professional: "parent"
   };
+  var TEXT_SIZES = ["normal", "large", "largest"];
+  var MAX_CHARS = 1000;
+  var HELP_PAYLOAD = "/get_help_now";
+  var FALLBACK_ERROR = "Sorry, I can't answer right now. If you are in danger, call 999. " +
+    "If you are under 19 you can talk to Childline free on 0800 1111, any time.";
 
-  var log = document.getElementById("log");
-  var form = document.getElementById("composer");
-  var input = document.getElementById("message");
-  var sendButton = document.getElementById("send");
-  var statusLine = document.getElementById("status");
-  var whoSelect = document.getElementById("audience");
+  var el = function (id) { return document.getElementById(id); };
+  var startSection = el("start");
+  var chatSection = el("chat");
+  var log = el("log");
+  var form = el("composer");
+  var input = el("message");
+  var sendButton = el("send");
+  var counter = el("message-count");
+  var typing = el("typing");
+  var announcer = el("announcer");
+  var whoSelect = el("who");
+  var whoNone = el("who-none");
+  var simplerField = el("simpler-field");
+  var simpler = el("simpler");
+  var header = el("top");
   var busy = false;
 
-  function loadConversation() {
+  // ---------- storage (tab session only) ----------
+  function load(key, fallback) {
     try {
-      var saved = JSON.parse(window.sessionStorage.getItem(CONVERSATION_KEY) || "[]");
-      return Array.isArray(saved) ? saved : [];
+      var raw = window.sessionStorage.getItem(key);
+      return raw === null ? fallback : JSON.parse(raw);
     } catch (e) {
-      return [];
+      return fallback;
     }
   }
 
-  var conversation = loadConversation();
+  function save(key, value) {
+    try { window.sessionStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage blocked: still works */ }
+  }
 
-  function saveConversation() {
+  function forgetAll(keepTextSize) {
     try {
-      window.sessionStorage.setItem(CONVERSATION_KEY, JSON.stringify(conversation));
-    } catch (e) { /* storage full or blocked: the chat still works */ }
+      var size = window.sessionStorage.getItem(KEYS.textSize);
+      window.sessionStorage.clear();
+      if (keepTextSize && size !== null) { window.sessionStorage.setItem(KEYS.textSize, size); }
+    } catch (e) { /* ignore */ }
   }
 
-  function clearConversation() {
-    conversation = [];
-    try { window.sessionStorage.removeItem(CONVERSATION_KEY); } catch (e) { /* ignore */ }
-    while (log.firstChild) { log.removeChild(log.firstChild); }
+  var conversation = load(KEYS.conversation, []);
+  if (!Array.isArray(conversation)) { conversation = []; }
+
+  // ---------- announcing to screen readers ----------
+  function announce(texts) {
+    while (announcer.firstChild) { announcer.removeChild(announcer.firstChild); }
+    texts.forEach(function (text) {
+      var p = document.createElement("p");
+      p.textContent = text;
+      announcer.appendChild(p);
+    });
   }
 
-  function paragraph(text, className) {
-    var p = document.createElement("p");
-    if (className) { p.className = className; }
-    p.textContent = text;
-    return p;
+  // ---------- turning plain text into safe nodes ----------
+  var LINK_PATTERN = /(https?:\/\/[^\s<>"']+)|(\b(?:999|116 ?123|0\d{2,4}(?: ?\d{3,4}){1,3})\b)/g;
+
+  function phoneHref(text) {
+    var digits = text.replace(/\D/g, "");
+    if (digits === "999" || digits === "116123") { return "tel:" + digits; }
+    if (digits.charAt(0) === "0" && digits.length >= 8 && digits.length <= 11) { return "tel:" + digits; }
+    return null;
   }
 
-  // Split off a final "Source:" line so it can be shown smaller.
-  function splitSource(text) {
-    var lines = String(text).replace(/\s+$/, "").split("\n");
-    var last = lines[lines.length - 1];
-    if (lines.length > 1 && /^\s*Source:/.test(last)) {
-      return { body: lines.slice(0, -1).join("\n"), source: last.trim() };
+  // Append `text` to `parent`, making web addresses and phone numbers into links.
+  function appendLinked(parent, text) {
+    var last = 0;
+    var match;
+    LINK_PATTERN.lastIndex = 0;
+    while ((match = LINK_PATTERN.exec(text)) !== null) {
+      var found = match[0];
+      var href = null;
+      if (match[1]) {
+        found = found.replace(/[.,;:!?)\]]+$/, "");
+        href = /^https?:\/\//.test(found) ? found : null;
+      } else {
+        href = phoneHref(found);
+      }
+      if (!href) { continue; }
+      if (match.index > last) { parent.appendChild(document.createTextNode(text.slice(last, match.index))); }
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = found;
+      if (match[1]) { a.rel = "noopener noreferrer"; a.target = "_blank"; }
+      parent.appendChild(a);
+      last = match.index + found.length;
+      LINK_PATTERN.lastIndex = last;
     }
-    if (lines.length === 1 && /^\s*Source:/.test(last)) {
-      return { body: "", source: last.trim() };
-    }
-    return { body: lines.join("\n"), source: null };
+    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
   }
+
+  // Bot text: lines starting "- " become a list; "Source:" lines are shown smaller.
+  function renderText(container, text) {
+    var lines = String(text || "").replace(/\r/g, "").split("\n");
+    var list = null;
+    lines.forEach(function (line) {
+      var bullet = /^\s*[-•*]\s+(.*)$/.exec(line);
+      if (bullet) {
+        if (!list) { list = document.createElement("ul"); container.appendChild(list); }
+        var li = document.createElement("li");
+        appendLinked(li, bullet[1]);
+        list.appendChild(li);
+        return;
+      }
+      list = null;
+      if (!line.trim()) { return; }
+      var p = document.createElement("p");
+      if (/^\s*Sources?:/.test(line)) { p.className = "source"; }
+      appendLinked(p, line.trim());
+      container.appendChild(p);
+    });
+  }
+
+  function timeLabel(iso) {
+    var when = iso ? new Date(iso) : null;
+    if (!when || isNaN(when.getTime())) { return null; }
+    var now = new Date();
+    var time = when.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    if (when.toDateString() === now.toDateString()) { return time; }
+    return when.toLocaleDateString("en-GB", { day: "numeric", month: "long" }) + ", " + time;
+  }
+
+  var WHO_SAID = { user: "You", bot: "CareChat", error: "CareChat" };
 
   function renderEntry(entry) {
+    var from = entry.from === "user" ? "user" : entry.from === "error" ? "error" : "bot";
     var item = document.createElement("li");
-    item.className = "msg " + (entry.from === "user" ? "user" : entry.from === "error" ? "error" : "bot");
-    if (entry.from === "bot") {
-      var parts = splitSource(entry.text || "");
-      if (parts.body) { item.appendChild(paragraph(parts.body)); }
-      if (parts.source) { item.appendChild(paragraph(parts.source, "source")); }
-    } else {
-      item.appendChild(paragraph(entry.text || ""));
+    item.className = "msg " + from;
+
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = WHO_SAID[from];
+    meta.appendChild(who);
+    var label = timeLabel(entry.at);
+    if (label) {
+      meta.appendChild(document.createTextNode(" "));
+      var time = document.createElement("time");
+      time.dateTime = entry.at;
+      time.textContent = label;
+      meta.appendChild(time);
     }
-    if (entry.buttons && entry.buttons.length) {
+    item.appendChild(meta);
+
+    var body = document.createElement("div");
+    body.className = "body";
+    if (from === "user") {
+      var p = document.createElement("p");
+      p.textContent = entry.text || "";
+      body.appendChild(p);
+    } else {
+      renderText(body, entry.text);
+    }
+    item.appendChild(body);
+
+    if (from === "bot" && entry.buttons && entry.buttons.length) {
       var group = document.createElement("div");
       group.className = "quick-replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Suggested replies");
       entry.buttons.forEach(function (b) {
+        if (!b || typeof b.title !== "string" || typeof b.payload !== "string") { return; }
         var button = document.createElement("button");
         button.type = "button";
         button.textContent = b.title;
@@ -89,19 +199,56 @@
       item.appendChild(group);
     }
     log.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    return item;
   }
 
   function addEntry(entry) {
+    entry.at = new Date().toISOString();
     conversation.push(entry);
-    saveConversation();
-    renderEntry(entry);
+    save(KEYS.conversation, conversation);
+    var item = renderEntry(entry);
+    item.scrollIntoView({ block: "nearest" });
+    return item;
+  }
+
+  function clearConversation() {
+    conversation = [];
+    try { window.sessionStorage.removeItem(KEYS.conversation); } catch (e) { /* ignore */ }
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+    announce([]);
+  }
+
+  // ---------- who is reading ----------
+  function currentWho() {
+    return AUDIENCE_FOR_WHO[whoSelect.value] ? whoSelect.value : "";
   }
 
   function currentAudience() {
-    return AUDIENCE_FOR_CHOICE[whoSelect.value] || null;
+    var who = currentWho();
+    if (!who) { return null; }
+    if (who === "in_care" && simpler.checked) { return "child"; }
+    return AUDIENCE_FOR_WHO[who];
   }
 
+  function setWho(who) {
+    whoSelect.value = AUDIENCE_FOR_WHO[who] ? who : "";
+    whoNone.hidden = !!currentWho();
+    simplerField.hidden = currentWho() !== "in_care";
+    save(KEYS.who, currentWho());
+  }
+
+  // ---------- screens ----------
+  function showChat() {
+    startSection.hidden = true;
+    chatSection.hidden = false;
+  }
+
+  function showStart() {
+    chatSection.hidden = true;
+    startSection.hidden = false;
+  }
+
+  // ---------- talking to the gateway ----------
   function postJson(url, body) {
     return fetch(url, {
       method: "POST",
@@ -110,89 +257,158 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, data: data };
+        return { ok: response.ok, data: data || {} };
       });
     });
   }
 
-  var FALLBACK_ERROR = "Sorry, I can't answer right now. If you are in danger, call 999.";
+  function setBusy(on) {
+    busy = on;
+    typing.hidden = !on;
+    sendButton.setAttribute("aria-disabled", on ? "true" : "false");
+    if (on) {
+      announce(["CareChat is writing a reply."]);
+      typing.scrollIntoView({ block: "nearest" });
+    }
+  }
 
-  // Send `payload` to the bot; show `shown` (a button title) as the user's words when given.
+  // Send `payload` to the bot; show `shown` (a button's words) as what the person said.
   function send(payload, shown) {
     if (busy) { return; }
     var text = String(payload || "").trim();
     if (!text) { return; }
-    busy = true;
-    sendButton.disabled = true;
+    showChat();
     addEntry({ from: "user", text: shown || text });
-    statusLine.textContent = "CareChat is writing a reply...";
+    setBusy(true);
+    var said = [];
     postJson("/api/chat", { message: text, audience: currentAudience() })
       .then(function (result) {
         if (!result.ok) {
-          addEntry({ from: "error", text: result.data.error || FALLBACK_ERROR });
+          var error = typeof result.data.error === "string" ? result.data.error : FALLBACK_ERROR;
+          addEntry({ from: "error", text: error });
+          said.push(error);
           return;
         }
         (result.data.messages || []).forEach(function (m) {
-          if (typeof m.text !== "string" && !(m.buttons && m.buttons.length)) { return; }
-          addEntry({ from: "bot", text: m.text || "", buttons: m.buttons || [] });
+          var hasText = typeof m.text === "string" && m.text.trim() !== "";
+          var buttons = Array.isArray(m.buttons) ? m.buttons : [];
+          if (!hasText && !buttons.length) { return; }
+          addEntry({ from: "bot", text: hasText ? m.text : "", buttons: buttons });
+          if (hasText) { said.push(m.text); }
         });
       })
       .catch(function () {
         addEntry({ from: "error", text: FALLBACK_ERROR });
+        said.push(FALLBACK_ERROR);
       })
       .then(function () {
-        busy = false;
-        sendButton.disabled = false;
-        statusLine.textContent = "";
+        setBusy(false);
+        announce(said.length ? ["CareChat says:"].concat(said) : []);
       });
+  }
+
+  function updateCounter() {
+    var left = MAX_CHARS - input.value.length;
+    counter.textContent = left <= 200 ? left + " characters left" : "";
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (busy) { return; }
     var text = input.value;
-    if (!text.trim()) { return; }
+    if (!text.trim()) {
+      announce(["Please type a message first."]);
+      input.focus();
+      return;
+    }
     input.value = "";
+    updateCounter();
     send(text);
   });
 
   input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.dispatchEvent(new Event("submit", { cancelable: true })); }
     }
   });
+  input.addEventListener("input", updateCounter);
 
-  document.getElementById("help-now").addEventListener("click", function () {
-    send("help now");
+  // ---------- start screen and settings ----------
+  Array.prototype.forEach.call(document.querySelectorAll(".choice"), function (button) {
+    button.addEventListener("click", function () {
+      setWho(button.getAttribute("data-who"));
+      showChat();
+      input.focus();
+    });
   });
 
-  document.getElementById("quick-exit").addEventListener("click", function (event) {
+  whoSelect.addEventListener("change", function () { setWho(whoSelect.value); });
+  simpler.addEventListener("change", function () { save(KEYS.simpler, simpler.checked); });
+
+  el("start-again").addEventListener("click", function () {
+    clearConversation();
+    forgetAll(true);
+    simpler.checked = false;
+    setWho("");
+    postJson("/api/restart", {}).catch(function () { /* a new conversation starts anyway */ });
+    showStart();
+    el("start-heading").focus();
+    announce(["The chat has been cleared."]);
+  });
+
+  // ---------- always there: get help now, quick exit ----------
+  el("help-now").addEventListener("click", function () {
+    send(HELP_PAYLOAD, "Get help now");
+  });
+
+  el("quick-exit").addEventListener("click", function (event) {
     event.preventDefault();
     clearConversation();
-    try { window.sessionStorage.clear(); } catch (e) { /* ignore */ }
-    if (navigator.sendBeacon) { navigator.sendBeacon("/api/signout"); }
+    forgetAll(false);
+    try {
+      if (navigator.sendBeacon) { navigator.sendBeacon("/api/signout"); }
+    } catch (e) { /* leaving matters more */ }
     window.location.replace(EXIT_URL);
   });
 
-  whoSelect.addEventListener("change", function () {
-    try { window.sessionStorage.setItem(CHOICE_KEY, whoSelect.value); } catch (e) { /* ignore */ }
-  });
+  // ---------- text size ----------
+  var sizeButtons = document.querySelectorAll(".text-size .size");
 
-  // ---- demo sign-in (only shown when the server says demo mode is on) ----
-  var demoSection = document.getElementById("demo");
-  var demoSelect = document.getElementById("demo-person");
-  var signedOutBox = document.getElementById("demo-signed-out");
-  var signedInBox = document.getElementById("demo-signed-in");
-  var signedInAs = document.getElementById("signed-in-as");
+  function keepFocusClearOfHeader() {
+    // The header stays on screen, so scroll focused things clear of it (WCAG 2.4.11).
+    document.documentElement.style.scrollPaddingTop = (header.offsetHeight + 8) + "px";
+  }
+
+  function setTextSize(size) {
+    if (TEXT_SIZES.indexOf(size) < 0) { size = "normal"; }
+    TEXT_SIZES.forEach(function (s) { document.documentElement.classList.toggle("text-" + s, s === size); });
+    Array.prototype.forEach.call(sizeButtons, function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-size") === size ? "true" : "false");
+    });
+    save(KEYS.textSize, size);
+    keepFocusClearOfHeader();
+  }
+
+  Array.prototype.forEach.call(sizeButtons, function (b) {
+    b.addEventListener("click", function () { setTextSize(b.getAttribute("data-size")); });
+  });
+  window.addEventListener("resize", keepFocusClearOfHeader);
+
+  // ---------- sign-in state (demo sign-in only in demo mode) ----------
+  var demoSection = el("demo");
+  var demoSelect = el("demo-person");
+  var signedInBox = el("signed-in");
+  var signedInAs = el("signed-in-as");
 
   function showSession(state) {
-    if (!state || !state.demo_mode) { return; }
-    demoSection.hidden = false;
-    signedOutBox.hidden = !!state.signed_in;
+    state = state || {};
     signedInBox.hidden = !state.signed_in;
     signedInAs.textContent = state.signed_in
-      ? "Signed in as " + state.display_name + " (made-up demo person)."
+      ? "Signed in as " + state.display_name + (state.demo_mode ? " (a made-up demo person)" : "")
       : "";
+    demoSection.hidden = !(state.demo_mode && !state.signed_in);
+    keepFocusClearOfHeader();
   }
 
   function loadDemoPeople() {
@@ -203,39 +419,50 @@
         (data.people || []).forEach(function (person) {
           var option = document.createElement("option");
           option.value = person.case_ref;
-          option.textContent = person.display_name + (person.situation ? " - " + person.situation : "");
+          option.textContent = person.display_name + (person.situation ? ": " + person.situation : "");
           demoSelect.appendChild(option);
         });
       })
       .catch(function () { /* demo list unavailable: leave it empty */ });
   }
 
-  document.getElementById("demo-signin").addEventListener("click", function () {
+  el("demo-signin").addEventListener("click", function () {
     if (!demoSelect.value) { return; }
     postJson("/api/demo/signin", { case_ref: demoSelect.value }).then(function (result) {
       if (result.ok) {
         showSession(result.data);
+        announce([signedInAs.textContent + "."]);
+        el("signout").focus();
       } else {
-        addEntry({ from: "error", text: result.data.error || FALLBACK_ERROR });
+        announce([result.data.error || FALLBACK_ERROR]);
       }
-    });
+    }).catch(function () { announce([FALLBACK_ERROR]); });
   });
 
-  document.getElementById("signout").addEventListener("click", function () {
+  el("signout").addEventListener("click", function () {
     postJson("/api/signout", {}).then(function (result) {
-      if (result.ok) {
-        clearConversation();
-        showSession(result.data);
-      }
-    });
+      if (!result.ok) { return; }
+      clearConversation();
+      forgetAll(true);
+      simpler.checked = false;
+      setWho("");
+      showSession(result.data);
+      showStart();
+      el("start-heading").focus();
+      announce(["You are signed out and the chat has been cleared."]);
+    }).catch(function () { announce([FALLBACK_ERROR]); });
   });
 
-  // ---- start up ----
-  try {
-    var savedChoice = window.sessionStorage.getItem(CHOICE_KEY);
-    if (savedChoice && AUDIENCE_FOR_CHOICE[savedChoice]) { whoSelect.value = savedChoice; }
-  } catch (e) { /* ignore */ }
+  // ---------- start up ----------
+  setTextSize(load(KEYS.textSize, "normal"));
+  simpler.checked = load(KEYS.simpler, false) === true;
+  setWho(load(KEYS.who, ""));
   conversation.forEach(renderEntry);
+  if (conversation.length || currentWho()) {
+    showChat();
+    if (log.lastChild) { log.lastChild.scrollIntoView({ block: "nearest" }); }
+  }
+  updateCounter();
 
   fetch("/api/session", { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
@@ -243,5 +470,5 @@
       if (state.demo_mode) { loadDemoPeople(); }
       showSession(state);
     })
-    .catch(function () { /* page still works without session info */ });
+    .catch(function () { /* the page still works without session info */ });
 })();
