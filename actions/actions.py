@@ -49,10 +49,12 @@ class ActionAnswerTopic(CareChatAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         message = tracker.latest_message
+        intent = message.get("intent") or {}
         reply = self.carechat.answer_topic(
-            (message.get("intent") or {}).get("name"),
+            intent.get("name"),
             message.get("entities") or [],
             audience_from(_metadata(tracker)),
+            intent.get("confidence"),
         )
         _send(dispatcher, reply)
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
@@ -87,7 +89,8 @@ class ActionCompareOrders(CareChatAction):
         return "action_compare_orders"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.compare_orders(tracker.latest_message.get("entities") or []))
+        _send(dispatcher, self.carechat.compare_orders(tracker.latest_message.get("entities") or [],
+                                                       audience_from(_metadata(tracker))))
         return []
 
 

@@ -15,6 +15,7 @@ from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
 from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.handoff import handoff_reply
+from bot.routing import COMPARE, FALLBACK, answer_card
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -97,6 +98,10 @@ class CareChat:
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
                        audience: str = DEFAULT_AUDIENCE) -> tuple[Reply, Offer]:
         """Unsure what was asked: the two likeliest topics (the Offer says what to remember)."""
+        entities = list(entities)
+        named = answer_card(self.library, FALLBACK, entities)
+        if named is not None:  # unsure what was asked, but it names exactly one thing: explain it
+            return self.render_card(named.id, audience), Offer("", [], "")
         offer = first_offer(self.library, ranking, entities, text)
         if not offer.card_ids:
             return self.handoff_after_fallback(audience), offer
@@ -113,20 +118,27 @@ class CareChat:
         return Reply("Sorry, I couldn't find the answer to that. " + handoff_reply(audience, self.council))
 
     # --- knowledge -------------------------------------------------------------------
-    def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str) -> Reply:
-        """Find the card the user asked about (button, named term, then intent) and render it."""
-        card = self._find_card(intent, list(entities))
+    def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
+                     confidence: float | None = None) -> Reply:
+        """Find the card the user asked about (:func:`bot.routing.answer_card`) and render it."""
+        card = answer_card(self.library, intent, list(entities), confidence)
         if card is None:
             return Reply(WHICH_TOPIC)
-        answer = self.library.render(card.id, audience, self.settings.council)
+        return self.render_card(card.id, audience)
+
+    def render_card(self, card_id: str, audience: str) -> Reply:
+        """A card written for this reader and council, with its source line and related topics."""
+        answer = self.library.render(card_id, audience, self.settings.council)
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
         return Reply(text, [topic_button(cid, title) for cid, title in answer.related[:3]])
 
-    def compare_orders(self, entities: Iterable[dict]) -> Reply:
-        """Compare the first two different orders named in the message."""
-        ids = list(dict.fromkeys(card.id for card in self._cards_named(list(entities))))
+    def compare_orders(self, entities: Iterable[dict], audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """Compare the first two different orders named; with only one named, explain that one."""
+        entities = list(entities)
+        ids = [card.id for card in self.library.cards_named(entities)]
         if len(ids) < 2:
-            return Reply(WHICH_TWO)
+            card = answer_card(self.library, COMPARE, entities)
+            return self.render_card(card.id, audience) if card is not None else Reply(WHICH_TWO)
         buttons = [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]]
         unknown = [cid for cid in ids[:2] if cid not in self.order_facts]
         if unknown:
@@ -138,12 +150,6 @@ class CareChat:
                             self.library.cards[second.card_id].title)
         sources = self.library.source_labels(list(dict.fromkeys(first.sources + second.sources)))
         return Reply(f"{text}\n\nSource: {'; '.join(sources)}", buttons)
-
-    def _cards_named(self, entities: list[dict]) -> list:
-        return self.library.cards_named(entities)
-
-    def _find_card(self, intent: str | None, entities: list[dict]):
-        return self.library.card_for_message(intent, entities)
 
     # --- personal lookups ------------------------------------------------------------
     def _verified_case_ref(self, token: str | None) -> str | None:

@@ -231,26 +231,6 @@ class Library:
                 unique.setdefault(card.id, card)
         return list(unique.values())
 
-    def card_for_message(self, intent: str | None, entities: Iterable[dict]) -> Card | None:
-        """The one card that answers a parsed message.
-
-        A button's topic wins; then a topic intent ("can I still see my mum?" is about family
-        time even if it names an order); then the first order or term the message names.
-        The Rasa action and the held-out evaluation both call this, so the figures measure
-        what users get.
-        """
-        entities = list(entities)
-        topics = [e for e in entities if e.get("entity") == "topic"]
-        if topics:
-            named = self.cards_named(topics)
-            if named:
-                return named[0]
-        by_intent = self.card_for_intent(intent) if intent else None
-        if by_intent is not None:
-            return by_intent
-        named = self.cards_named(entities)
-        return named[0] if named else None
-
     def card_for_term(self, text: str) -> Card | None:
         """Find the card a word or phrase refers to, forgiving case, punctuation, plurals and typos.
 

@@ -69,3 +69,12 @@ def test_answering_a_topic_ends_any_fallback(carechat):
                          fallback_stage="offered", fallback_backup=["care_order"])
     _, events = run(ActionAnswerTopic(carechat), tracker)
     assert SlotSet("fallback_stage", None) in events
+
+
+def test_unsure_but_naming_one_thing_explains_that_thing(carechat, library):
+    latest = make_tracker("i.c.o whats that then", "nlu_fallback", [{"entity": "term", "value": "i.c.o"}],
+                          {"audience": "child"})
+    latest.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.45}]
+    messages, events = run(ActionFallbackOffer(carechat), latest)
+    assert messages[0]["text"].startswith(library.render("interim_care_order", "child", "north_yorkshire").text)
+    assert SlotSet("fallback_stage", None) in events

@@ -57,12 +57,19 @@ def test_sgo_vs_care_order_from_how_people_type_it(carechat, facts):
     assert {b["title"] for b in reply.buttons} == {"Special guardianship order", "Care order"}
 
 
-def test_same_order_twice_asks_which_two(carechat):
-    assert carechat.compare_orders(terms("sgo", "special guardianship order")).text == WHICH_TWO
+def test_same_order_twice_explains_that_order(carechat, library):
+    reply = carechat.compare_orders(terms("sgo", "special guardianship order"), "parent")
+    assert reply.text.startswith(library.render("special_guardianship_order", "parent", "north_yorkshire").text)
 
 
-def test_one_order_asks_which_two(carechat):
-    assert carechat.compare_orders(terms("sgo")).text == WHICH_TWO
+def test_one_order_explains_it(carechat, library):
+    """"How long does an EPO last" can look like a comparison; answering the one order named helps."""
+    reply = carechat.compare_orders(terms("epo"), "child")
+    assert reply.text.startswith(library.render("emergency_protection_order", "child", "north_yorkshire").text)
+
+
+def test_no_order_asks_which_two(carechat):
+    assert carechat.compare_orders([]).text == WHICH_TWO
 
 
 def test_order_without_facts_says_so_and_lists_what_it_can_compare(carechat, library, facts):

@@ -1,0 +1,43 @@
+"""Which card a parsed message is answered with, whichever flow it goes through.
+
+One function for the actions and for the held-out evaluation, so the accuracy figures
+measure what users get. The rules, in order:
+
+1. A button names its card ("topic" entity).
+2. "What is X?" (``ask_what_is``): the first card a term names.
+3. A topic intent ("can I still see my mum?"): its card, unless the message also names a term
+   and the classifier is not sure of the topic (below ``TRUST_TOPIC_INTENT``); then the term,
+   which is an exact dictionary match, wins ("can my nan come to the family group conference").
+4. Unsure of the intent (``nlu_fallback``) but exactly one card named ("i.c.o whats that
+   then"): that card. Two or more named, or none: no answer; the fallback offers buttons.
+5. A comparison naming only one card ("how long does an EPO last"): that card.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.content import Card, Library
+
+#: Below this confidence a topic intent gives way to a term the message names.
+TRUST_TOPIC_INTENT = 0.9
+WHAT_IS, ASK_TOPIC, FALLBACK, COMPARE = "ask_what_is", "ask_topic", "nlu_fallback", "compare_orders"
+
+
+def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
+                confidence: float | None = None) -> Card | None:
+    """The card the bot answers with, or None (it asks, offers buttons or compares instead)."""
+    entities = list(entities)
+    topics = library.cards_named([e for e in entities if e.get("entity") == "topic"])
+    if topics:
+        return topics[0]
+    named = library.cards_named(entities)
+    if intent in (WHAT_IS, ASK_TOPIC):
+        return named[0] if named else None
+    if intent in (FALLBACK, COMPARE):
+        return named[0] if len(named) == 1 else None
+    by_intent = library.card_for_intent(intent) if intent else None
+    if by_intent is None:
+        return None
+    if named and confidence is not None and confidence < TRUST_TOPIC_INTENT:
+        return named[0]
+    return by_intent

@@ -1,0 +1,61 @@
+"""Which card a parsed message is answered with (bot.routing.answer_card)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.content import load_library
+from bot.routing import TRUST_TOPIC_INTENT, answer_card
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library()
+
+
+def term(value: str) -> dict:
+    return {"entity": "term", "value": value}
+
+
+def card_id(card) -> str | None:
+    return card.id if card is not None else None
+
+
+def test_a_button_topic_wins_over_everything(library):
+    entities = [{"entity": "topic", "value": "cic_review"}, term("sgo")]
+    assert card_id(answer_card(library, "ask_family_time", entities, 0.99)) == "cic_review"
+
+
+def test_what_is_uses_the_first_named_term(library):
+    assert card_id(answer_card(library, "ask_what_is", [term("sgo"), term("care order")], 0.99)) == \
+        "special_guardianship_order"
+    assert answer_card(library, "ask_what_is", [], 0.99) is None
+
+
+def test_a_confident_topic_intent_beats_a_named_term(library):
+    """"Can I still see my mum now I'm adopted?" is about family time, not adoption."""
+    assert card_id(answer_card(library, "ask_family_time", [term("adoption")], TRUST_TOPIC_INTENT)) == "family_time"
+
+
+def test_an_unsure_topic_intent_gives_way_to_a_named_term(library):
+    assert card_id(answer_card(library, "ask_family_time", [term("family group conference")], 0.6)) == \
+        "family_group_conference"
+
+
+def test_a_topic_intent_without_terms_answers_its_card(library):
+    assert card_id(answer_card(library, "ask_staying_put", [], 0.5)) == "staying_put"
+
+
+def test_unsure_with_one_named_card_answers_it_and_with_two_offers_instead(library):
+    assert card_id(answer_card(library, "nlu_fallback", [term("ico")], 0.45)) == "interim_care_order"
+    assert answer_card(library, "nlu_fallback", [term("ico"), term("sgo")], 0.45) is None
+    assert answer_card(library, "nlu_fallback", [], 0.45) is None
+
+
+def test_a_comparison_naming_one_card_explains_it(library):
+    assert card_id(answer_card(library, "compare_orders", [term("epo")], 0.9)) == "emergency_protection_order"
+    assert answer_card(library, "compare_orders", [term("epo"), term("sgo")], 0.9) is None
+
+
+@pytest.mark.parametrize("intent", ["out_of_scope", "greet", "ask_next_review", None])
+def test_intents_that_are_not_about_a_topic_answer_no_card(library, intent):
+    assert answer_card(library, intent, [term("sgo")], 0.99) is None
