@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
 export PYTHONPATH             := $(CURDIR)
 
-.PHONY: help setup envs pipeline model casestore run test test-unit test-e2e validate check clean
+.PHONY: help setup envs pipeline model casestore run test test-unit test-e2e validate check clean eval bench
 
 help:
 	@echo "make run    set up (first time: environments, spaCy pipeline, model, demo case store) and start CareChat"
@@ -54,6 +54,7 @@ run: setup
 	@CARECHAT_DEMO_MODE=$${CARECHAT_DEMO_MODE:-true} $(APP_PY) -m bot run
 
 test: setup
+	@scripts/ensure-chromium
 	@$(APP_PY) -m pytest tests --ignore=tests/engine -q -p no:cacheprovider
 	@$(ENGINE_PY) -m pytest tests/engine -q -p no:cacheprovider
 
@@ -68,3 +69,17 @@ check: envs
 
 clean:
 	rm -rf build models/*.tar.gz var/logs
+
+# --- measured quality and speed (docs/evaluation.md); reports go to reports/ ------------
+# MODEL=path/to/model.tar.gz uses that model; by default the model for the current inputs
+# (trained first if missing, as `python -m bot train` does).
+# make eval CV=1 adds 3-fold cross-validation (trains three models: slow).
+# make bench TRAIN=0 skips the timed `rasa train`; QUICK=1 sends a few turns per scenario.
+EVAL_MODEL = $(if $(MODEL),--model $(abspath $(MODEL)),)
+
+eval: envs pipeline
+	@$(ENGINE_PY) -m bot.evaluation.run_eval $(EVAL_MODEL) $(if $(filter 1 yes true,$(CV)),--cv,)
+
+bench: envs pipeline
+	@$(APP_PY) -m bot.evaluation.bench $(EVAL_MODEL) \
+		$(if $(filter 0 no false,$(TRAIN)),--no-train,) $(if $(filter 1 yes true,$(QUICK)),--quick,)

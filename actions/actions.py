@@ -151,3 +151,15 @@ class ActionNoneOfThese(CareChatAction):
         if stage == "handoff":
             return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
         return [SlotSet(STAGE_SLOT, stage), SlotSet(BACKUP_SLOT, None)]
+
+
+class ActionOutOfScope(CareChatAction):
+    """Out of scope: say kindly what CareChat helps with (or answer, if a care term was named)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.out_of_scope(tracker.latest_message.get("entities") or [],
+                                                     audience_from(_metadata(tracker))))
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]

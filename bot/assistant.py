@@ -15,7 +15,7 @@ from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
 from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.handoff import handoff_reply
-from bot.routing import COMPARE, FALLBACK, answer_card
+from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -35,6 +35,15 @@ WHICH_TWO = (
     "Which two orders would you like me to compare? For example: \"SGO vs care order\" or "
     "\"what's the difference between a CAO and an SGO\"."
 )
+
+OUT_OF_SCOPE_TEXT = (
+    "Sorry, I can't help with that one. I can help with being in care, leaving care and family "
+    "arrangements: things like what an order means, family time, reviews, and what support care "
+    "leavers get."
+)
+OUT_OF_SCOPE_EXAMPLES = (("special_guardianship_order", "What is an SGO?"),
+                         ("cic_review", "What happens at my review?"),
+                         ("care_leaver", "Help when I leave care"))
 
 WHICH_TOPIC = (
     "I'm not sure which thing you mean. Could you tell me its name? For example: "
@@ -116,6 +125,13 @@ class CareChat:
 
     def handoff_after_fallback(self, audience: str) -> Reply:
         return Reply("Sorry, I couldn't find the answer to that. " + handoff_reply(audience, self.council))
+
+    def out_of_scope(self, entities: Iterable[dict], audience: str) -> Reply:
+        """Kindly say what CareChat is for, unless the message names one of our topics after all."""
+        card = answer_card(self.library, OUT_OF_SCOPE, list(entities))
+        if card is not None:
+            return self.render_card(card.id, audience)
+        return Reply(OUT_OF_SCOPE_TEXT, [topic_button(cid, title) for cid, title in OUT_OF_SCOPE_EXAMPLES])
 
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,

@@ -8,8 +8,10 @@ measure what users get. The rules, in order:
 3. A topic intent ("can I still see my mum?"): its card, unless the message also names a term
    and the classifier is not sure of the topic (below ``TRUST_TOPIC_INTENT``); then the term,
    which is an exact dictionary match, wins ("can my nan come to the family group conference").
-4. Unsure of the intent (``nlu_fallback``) but exactly one card named ("i.c.o whats that
-   then"): that card. Two or more named, or none: no answer; the fallback offers buttons.
+4. Unsure of the intent (``nlu_fallback``), or classed as out of scope, but exactly one card
+   named ("i.c.o whats that then", "is coram voice free to ring"): that card, because the
+   terms are our own dictionary of care words. Two or more named, or none: no answer; the
+   fallback offers buttons, or the out-of-scope reply says what CareChat can help with.
 5. A comparison naming only one card ("how long does an EPO last"): that card.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.content import Card, Library
 #: Below this confidence a topic intent gives way to a term the message names.
 TRUST_TOPIC_INTENT = 0.9
 WHAT_IS, ASK_TOPIC, FALLBACK, COMPARE = "ask_what_is", "ask_topic", "nlu_fallback", "compare_orders"
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
@@ -33,7 +36,7 @@ def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
     named = library.cards_named(entities)
     if intent in (WHAT_IS, ASK_TOPIC):
         return named[0] if named else None
-    if intent in (FALLBACK, COMPARE):
+    if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
         return named[0] if len(named) == 1 else None
     by_intent = library.card_for_intent(intent) if intent else None
     if by_intent is None:

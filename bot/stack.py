@@ -67,6 +67,9 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
         CARECHAT_DEMO_MODE="true" if settings.demo_mode else "false",
         CARECHAT_VAR_DIR=str(settings.var_dir),
         CARECHAT_RETENTION_DAYS=str(settings.retention_days),
+        # rasa-sdk 3.6 closes idle keep-alive connections after 5 s; under load Rasa then writes
+        # to a closing socket ("Cannot write to closing transport"). Later rasa-sdk uses 120 s.
+        SANIC_KEEP_ALIVE_TIMEOUT="120",
     )
     return env
 
@@ -74,12 +77,13 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
 def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> list[Service]:
     """The three services, in start order."""
     app_py = str(root / ".venv-app" / "bin" / "python")
-    rasa = str(root / ".venv-engine" / "bin" / "rasa")
+    # Rasa's own CLI with one speed fix (bot/rasa_server.py): `rasa run` works too, just slower.
+    rasa = [str(root / ".venv-engine" / "bin" / "python"), "-m", "bot.rasa_server"]
     logs = settings.var_dir / "logs"
     return [
         Service("action server", [app_py, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.action_port)],
                 f"http://127.0.0.1:{settings.action_port}/health", logs / "actions.log"),
-        Service("rasa server", [rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
+        Service("rasa server", [*rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
                                 "--port", str(settings.rasa_port), "--endpoints", str(runtime_endpoints(settings)),
                                 "--credentials", str(root / "credentials.yml")],
                 f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", logs / "rasa.log"),

@@ -418,7 +418,7 @@ NEGATIVE: list[tuple[str, str]] = [
     ("neg.hits_different", "@hit different|differently|home|hard"),
     ("neg.abuse_of", "~^abus(e|ed|es|ing)$ of|their|his|her|its|the|my|your|a|our power|process|position|powers|authority|privilege|system|office|discretion"),
     ("neg.substance", "alcohol|substance|drug|drugs|solvent abuse|misuse"),
-    ("neg.emergency_terms", "emergency protection|duty|department|services|contact|contacts|number|numbers|sleepover|sleepovers|placement|placements|foster|fostering|respite|order|orders|plan|fund|funding|grant|payment|dentist|card|team|accommodation|housing|ward|room|exit|button|care|carer|carers|vet|appointment|epo"),
+    ("neg.emergency_terms", "emergency|emergancy|emergeny|emergencey|emergincy protection|duty|department|services|contact|contacts|number|numbers|sleepover|sleepovers|placement|placements|foster|fostering|respite|order|orders|plan|fund|funding|grant|payment|dentist|card|team|accommodation|housing|ward|room|exit|button|care|carer|carers|vet|appointment|epo"),
     ("neg.emergency_epo", "in an? emergency ..2 who|what|how|where|can|should|number|contact"),
     ("neg.run_from_question", "@run|@runaway away|off from|with the|a|that|this|every ..1 question|questions|topic|subject|problem|problems|conversation|truth|prize|trophy|title|game|match|competition|win|lead|award|point|points|show|idea|answer|ball"),
     ("neg.run_away_with", "@run|@runaway away|off with"),

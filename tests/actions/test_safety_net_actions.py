@@ -78,3 +78,20 @@ def test_unsure_but_naming_one_thing_explains_that_thing(carechat, library):
     messages, events = run(ActionFallbackOffer(carechat), latest)
     assert messages[0]["text"].startswith(library.render("interim_care_order", "child", "north_yorkshire").text)
     assert SlotSet("fallback_stage", None) in events
+
+
+def test_out_of_scope_says_what_carechat_is_for(carechat):
+    from actions.actions import ActionOutOfScope
+
+    messages, _ = run(ActionOutOfScope(carechat), make_tracker("whats the weather", "out_of_scope"))
+    assert "I can help with being in care, leaving care and family arrangements" in messages[0]["text"]
+    assert all(button["payload"].startswith("/ask_topic") for button in messages[0]["buttons"])
+
+
+def test_out_of_scope_naming_a_care_term_answers_it(carechat, library):
+    from actions.actions import ActionOutOfScope
+
+    tracker = make_tracker("is coram voice free to ring", "out_of_scope", [{"entity": "term", "value": "coram voice"}],
+                           {"audience": "young_person"})
+    messages, _ = run(ActionOutOfScope(carechat), tracker)
+    assert messages[0]["text"].startswith(library.render("advocate", "young_person", "north_yorkshire").text)

@@ -56,6 +56,11 @@ def test_a_comparison_naming_one_card_explains_it(library):
     assert answer_card(library, "compare_orders", [term("epo"), term("sgo")], 0.9) is None
 
 
-@pytest.mark.parametrize("intent", ["out_of_scope", "greet", "ask_next_review", None])
+@pytest.mark.parametrize("intent", ["greet", "ask_next_review", None])
 def test_intents_that_are_not_about_a_topic_answer_no_card(library, intent):
     assert answer_card(library, intent, [term("sgo")], 0.99) is None
+
+
+def test_out_of_scope_naming_one_care_term_is_answered(library):
+    assert card_id(answer_card(library, "out_of_scope", [term("coram voice")], 1.0)) == "advocate"
+    assert answer_card(library, "out_of_scope", [], 1.0) is None

@@ -1,0 +1,64 @@
+"""Held-out accuracy: does each message written for testing (never trained on) get the right card?
+
+    .venv-engine/bin/python -m bot.evaluation.holdout [--model PATH] [--min 0.90]
+
+Prints card accuracy per group (the card the bot would answer with, through the same
+``bot.routing.answer_card`` the actions use), intent F1 and out-of-scope accuracy, and exits
+non-zero below the minimum. ``make eval`` writes the full report; this is the quick gate.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.evaluation.nlu import DEFAULT_HOLDOUT_DIR, HoldoutResult, evaluate_holdout, pct
+
+MIN_CARD_ACCURACY = 0.90
+
+
+def group_lines(result: HoldoutResult) -> list[str]:
+    """One line per card group: right answers / card questions."""
+    lines = []
+    for group, counts in sorted(result.groups.items()):
+        if counts.get("card_items"):
+            ratio = counts["card_ok"] / counts["card_items"]
+            lines.append(f"  {group:<22} {counts['card_ok']:>3}/{counts['card_items']:<3} {pct(ratio)}")
+    return lines
+
+
+def report(result: HoldoutResult) -> list[str]:
+    oos = result.out_of_scope
+    return [
+        f"held-out messages: {len(result.outcomes)}",
+        f"card accuracy: {pct(result.card_accuracy)} "
+        f"({sum(1 for o in result.outcomes if o.card_ok)}/{result.card_items})",
+        *group_lines(result),
+        f"intent F1: micro {pct(result.intent_micro.f1)}, macro {pct(result.intent_macro.f1)}",
+        f"out of scope: {oos['strict']}/{oos['items']} predicted out_of_scope ({pct(result.out_of_scope_strict)}); "
+        f"{oos['no_domain_answer']}/{oos['items']} given no domain answer ({pct(result.out_of_scope_no_answer)})",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.training import model_path
+
+    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.holdout", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="trained model (default: the one for the current inputs)")
+    parser.add_argument("--holdout", default=str(DEFAULT_HOLDOUT_DIR))
+    parser.add_argument("--min", type=float, default=MIN_CARD_ACCURACY, dest="minimum")
+    args = parser.parse_args(argv)
+    model = Path(args.model) if args.model else model_path()
+    if not model.exists():
+        print(f"No trained model at {model}. Run `make model` first.", file=sys.stderr)
+        return 2
+    result = evaluate_holdout(model, args.holdout)
+    print("\n".join(report(result)))
+    if result.card_accuracy < args.minimum:
+        print(f"FAIL: card accuracy {pct(result.card_accuracy)} is below {pct(args.minimum)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

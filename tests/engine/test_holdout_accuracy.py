@@ -1,0 +1,33 @@
+"""Held-out accuracy gate: messages written for testing, never trained on, must reach the
+right card at least 90% of the time, and out-of-scope messages must get no domain answer."""
+from __future__ import annotations
+
+import pytest
+
+from bot.evaluation.holdout import MIN_CARD_ACCURACY
+from bot.evaluation.nlu import evaluate_holdout
+from bot.training import model_path
+
+MIN_OUT_OF_SCOPE_NO_ANSWER = 0.90
+
+
+@pytest.fixture(scope="module")
+def result():
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model for the current inputs at {model}: run `make model`")
+    return evaluate_holdout(model)
+
+
+def test_card_accuracy_on_held_out_messages(result):
+    wrong = [f"{o.text!r}: {o.predicted_intent} -> {o.answer}" for o in result.outcomes if o.card_ok is False]
+    assert result.card_accuracy >= MIN_CARD_ACCURACY, "\n".join(wrong)
+
+
+def test_every_group_is_measured(result):
+    assert {"orders", "voice", "families", "existing_orders", "existing_topics"} <= set(result.groups)
+
+
+def test_out_of_scope_gets_no_domain_answer(result):
+    assert result.out_of_scope["items"] >= 50
+    assert result.out_of_scope_no_answer >= MIN_OUT_OF_SCOPE_NO_ANSWER
