@@ -8,6 +8,9 @@ measure what users get. The rules, in order:
 3. A topic intent ("can I still see my mum?"): its card, unless the message also names a term
    and the classifier is not sure of the topic (below ``TRUST_TOPIC_INTENT``); then the term,
    which is an exact dictionary match, wins ("can my nan come to the family group conference").
+   A general card (kind ``definition``, e.g. parental responsibility) also gives way to a named
+   order, whose card says the same for that order in particular ("I signed a section 20,
+   can I change my mind?").
 4. Unsure of the intent (``nlu_fallback``), or classed as out of scope, but exactly one card
    named ("i.c.o whats that then", "is coram voice free to ring"): that card, because the
    terms are our own dictionary of care words. Two or more named, or none: no answer; the
@@ -43,4 +46,7 @@ def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
         return None
     if named and confidence is not None and confidence < TRUST_TOPIC_INTENT:
         return named[0]
+    orders = [card for card in named if card.kind == "order"]
+    if orders and by_intent.kind == "definition":
+        return orders[0]
     return by_intent

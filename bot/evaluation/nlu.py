@@ -47,6 +47,8 @@ SAFEGUARDING = "safeguarding_concern"
 CHITCHAT = frozenset({"greet", "goodbye", "thank", "ask_are_you_a_bot", "ask_real_person", "insult",
                       "none_of_these"})
 NO_DOMAIN_ANSWER = frozenset({OUT_OF_SCOPE, FALLBACK}) | CHITCHAT
+#: Intents whose reply is a card when bot.routing.answer_card finds one, else a question back.
+CARD_ROUTED = frozenset({WHAT_IS, COMPARE})
 UNRESOLVED = "<unresolved term>"
 
 
@@ -246,6 +248,11 @@ def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[
         # Whatever the intent: the answer, or failing that the first card the terms name.
         first_named = next(iter(library.cards_named(list(parsed.entities))), None)
         ok_any = ok or (first_named is not None and first_named.id == item.card)
+    elif item.intent:
+        from bot.routing import answer_card
+
+        card = answer_card(library, parsed.intent, list(parsed.entities), parsed.confidence)
+        answer = card.id if card is not None else None
     elif item.compare:
         named = [c.id for c in library.cards_named(list(parsed.entities))]
         answer = "+".join(named) if named else None
@@ -351,7 +358,10 @@ def score_out_of_scope(outcomes: Iterable[Outcome]) -> dict[str, int]:
     return {
         "items": len(oos),
         "strict": sum(1 for o in oos if o.predicted_intent == OUT_OF_SCOPE),
-        "no_domain_answer": sum(1 for o in oos if o.predicted_intent in NO_DOMAIN_ANSWER),
+        # What the user gets: no card answered. "What is photosynthesis?" parsed as ask_what_is
+        # names none of our terms, so the bot asks which thing they mean: not a domain answer.
+        "no_domain_answer": sum(1 for o in oos if o.answer is None
+                                and o.predicted_intent in NO_DOMAIN_ANSWER | CARD_ROUTED),
         "ordinary_items": len(ordinary),
         "safeguarding_false_alarms": sum(1 for o in ordinary if o.predicted_intent == SAFEGUARDING),
     }

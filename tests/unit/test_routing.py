@@ -64,3 +64,9 @@ def test_intents_that_are_not_about_a_topic_answer_no_card(library, intent):
 def test_out_of_scope_naming_one_care_term_is_answered(library):
     assert card_id(answer_card(library, "out_of_scope", [term("coram voice")], 1.0)) == "advocate"
     assert answer_card(library, "out_of_scope", [], 1.0) is None
+
+
+def test_a_general_card_gives_way_to_a_named_order(library):
+    """Parents' rights in general vs parents' rights under section 20: the order's card is more precise."""
+    assert card_id(answer_card(library, "ask_parent_rights", [term("section 20")], 0.99)) == "section_20"
+    assert card_id(answer_card(library, "ask_parent_rights", [], 0.99)) == "parental_responsibility"
