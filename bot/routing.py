@@ -16,17 +16,34 @@ measure what users get. The rules, in order:
    terms are our own dictionary of care words. Two or more named, or none: no answer; the
    fallback offers buttons, or the out-of-scope reply says what CareChat can help with.
 5. A comparison naming only one card ("how long does an EPO last"): that card.
+
+Two refinements for topic intents (rule 3):
+- Words that describe the asker's situation ("in care", "looked after") are context, not the
+  subject: "can I get a tutor cos I'm in care" is about school help, not about being in care.
+  They never override a topic intent or answer an unsure message on their own.
+- If the topic intent's own card is named too ("can care leavers be on the children in care
+  council"), the intent is explained by that word, so another card the message names is the
+  subject.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.content import Card, Library
+from bot.content import Card, Library, normalise_term
 
 #: Below this confidence a topic intent gives way to a term the message names.
 TRUST_TOPIC_INTENT = 0.9
 WHAT_IS, ASK_TOPIC, FALLBACK, COMPARE = "ask_what_is", "ask_topic", "nlu_fallback", "compare_orders"
 OUT_OF_SCOPE = "out_of_scope"
+#: Terms that describe the asker's situation rather than what they ask about.
+CONTEXT_TERMS = frozenset({"in care", "looked after", "child in care", "children in care", "kids in care",
+                           "kid in care", "in foster care", "being in care", "in the care system"})
+
+
+def _subject_entities(entities: list[dict]) -> list[dict]:
+    """The term entities that can be what a message is about (context words left out)."""
+    return [e for e in entities if e.get("entity") != "term"
+            or normalise_term(str(e.get("value", ""))) not in CONTEXT_TERMS]
 
 
 def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
@@ -39,11 +56,15 @@ def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
     named = library.cards_named(entities)
     if intent in (WHAT_IS, ASK_TOPIC):
         return named[0] if named else None
+    named = library.cards_named(_subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
         return named[0] if len(named) == 1 else None
     by_intent = library.card_for_intent(intent) if intent else None
     if by_intent is None:
         return None
+    others = [card for card in named if card.id != by_intent.id]
+    if others and len(others) < len(named):
+        return others[0]
     if named and confidence is not None and confidence < TRUST_TOPIC_INTENT:
         return named[0]
     orders = [card for card in named if card.kind == "order"]

@@ -70,3 +70,15 @@ def test_a_general_card_gives_way_to_a_named_order(library):
     """Parents' rights in general vs parents' rights under section 20: the order's card is more precise."""
     assert card_id(answer_card(library, "ask_parent_rights", [term("section 20")], 0.99)) == "section_20"
     assert card_id(answer_card(library, "ask_parent_rights", [], 0.99)) == "parental_responsibility"
+
+
+def test_situation_words_do_not_override_a_topic(library):
+    """"Can I get a tutor cos I'm in care": school help, not what being in care means."""
+    assert card_id(answer_card(library, "ask_school_help", [term("in care")], 0.5)) == "pep"
+    assert answer_card(library, "nlu_fallback", [term("in care")], 0.45) is None
+    assert card_id(answer_card(library, "ask_what_is", [term("in care")], 0.99)) == "looked_after"
+
+
+def test_when_the_intents_own_card_is_named_the_other_named_card_is_the_subject(library):
+    entities = [term("care leavers"), term("children in care council")]
+    assert card_id(answer_card(library, "ask_care_leaver_support", entities, 0.99)) == "children_in_care_council"
