@@ -15,7 +15,7 @@ from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
 from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.handoff import handoff_reply
-from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card
+from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, subject_entities
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -151,7 +151,7 @@ class CareChat:
     def compare_orders(self, entities: Iterable[dict], audience: str = DEFAULT_AUDIENCE) -> Reply:
         """Compare the first two different orders named; with only one named, explain that one."""
         entities = list(entities)
-        ids = [card.id for card in self.library.cards_named(entities)]
+        ids = [card.id for card in self.library.cards_named(subject_entities(entities))]
         if len(ids) < 2:
             card = answer_card(self.library, COMPARE, entities)
             return self.render_card(card.id, audience) if card is not None else Reply(WHICH_TWO)

@@ -40,7 +40,7 @@ CONTEXT_TERMS = frozenset({"in care", "looked after", "child in care", "children
                            "kid in care", "in foster care", "being in care", "in the care system"})
 
 
-def _subject_entities(entities: list[dict]) -> list[dict]:
+def subject_entities(entities: list[dict]) -> list[dict]:
     """The term entities that can be what a message is about (context words left out)."""
     return [e for e in entities if e.get("entity") != "term"
             or normalise_term(str(e.get("value", ""))) not in CONTEXT_TERMS]
@@ -56,7 +56,7 @@ def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
     named = library.cards_named(entities)
     if intent in (WHAT_IS, ASK_TOPIC):
         return named[0] if named else None
-    named = library.cards_named(_subject_entities(entities))
+    named = library.cards_named(subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
         return named[0] if len(named) == 1 else None
     by_intent = library.card_for_intent(intent) if intent else None

@@ -97,3 +97,9 @@ def test_check_finds_unknown_card_and_local_source(library, tmp_path: Path):
     assert any("made_up_order has no card" in p for p in problems)
     assert any("cites a council document" in p for p in problems)
     assert any("unknown source nope" in p for p in problems)
+
+
+def test_situation_words_are_not_compared(carechat, library):
+    """"sgo vs care order for a kid in care" compares the two orders, not "in care"."""
+    reply = carechat.compare_orders(terms("sgo", "in care", "care order"))
+    assert {b["title"] for b in reply.buttons} == {"Special guardianship order", "Care order"}
