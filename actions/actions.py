@@ -55,6 +55,7 @@ class ActionAnswerTopic(CareChatAction):
             message.get("entities") or [],
             audience_from(_metadata(tracker)),
             intent.get("confidence"),
+            message.get("text"),
         )
         _send(dispatcher, reply)
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]

@@ -15,7 +15,8 @@ from bot.compare import compare_text, load_order_facts
 from bot.content import Library, load_library
 from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.handoff import handoff_reply
-from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, subject_entities
+from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
+from bot.scope import TopicScope, load_scope
 from bot.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -41,6 +42,8 @@ OUT_OF_SCOPE_TEXT = (
     "arrangements: things like what an order means, family time, reviews, and what support care "
     "leavers get."
 )
+#: Added when the classifier guessed a topic for a message the scope check turned away.
+MAYBE_YOU_MEANT = "If you were asking about {title}, tap it below."
 OUT_OF_SCOPE_EXAMPLES = (("special_guardianship_order", "What is an SGO?"),
                          ("cic_review", "What happens at my review?"),
                          ("care_leaver", "Help when I leave care"))
@@ -80,6 +83,14 @@ class CareChat:
         self.order_facts = load_order_facts() if order_facts is None else order_facts
         self._session_factory = session_factory
         self._today = today
+        self._scope: TopicScope | None = None
+
+    @property
+    def scope(self) -> TopicScope:
+        """Evidence words per topic (:mod:`bot.scope`), built on first use from data/nlu."""
+        if self._scope is None:
+            self._scope = load_scope(self.library)
+        return self._scope
 
     @property
     def council(self):
@@ -126,21 +137,38 @@ class CareChat:
     def handoff_after_fallback(self, audience: str) -> Reply:
         return Reply("Sorry, I couldn't find the answer to that. " + handoff_reply(audience, self.council))
 
-    def out_of_scope(self, entities: Iterable[dict], audience: str) -> Reply:
-        """Kindly say what CareChat is for, unless the message names one of our topics after all."""
+    def out_of_scope(self, entities: Iterable[dict], audience: str, suggestion: str | None = None) -> Reply:
+        """Kindly say what CareChat is for, unless the message names one of our topics after all.
+
+        ``suggestion``: a card the classifier guessed for an off-topic message, offered first
+        as a button, so a real question the scope check turned away is one tap from its answer.
+        """
         card = answer_card(self.library, OUT_OF_SCOPE, list(entities))
         if card is not None:
             return self.render_card(card.id, audience)
-        return Reply(OUT_OF_SCOPE_TEXT, [topic_button(cid, title) for cid, title in OUT_OF_SCOPE_EXAMPLES])
+        examples = [(cid, title) for cid, title in OUT_OF_SCOPE_EXAMPLES if cid != suggestion]
+        text = OUT_OF_SCOPE_TEXT
+        if suggestion in self.library.cards:
+            title = self.library.cards[suggestion].title
+            examples = [(suggestion, title)] + examples[:2]
+            text += " " + MAYBE_YOU_MEANT.format(title=title[:1].lower() + title[1:])
+        return Reply(text, [topic_button(cid, title) for cid, title in examples])
 
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
-                     confidence: float | None = None) -> Reply:
-        """Find the card the user asked about (:func:`bot.routing.answer_card`) and render it."""
-        card = answer_card(self.library, intent, list(entities), confidence)
-        if card is None:
+                     confidence: float | None = None, text: str | None = None) -> Reply:
+        """Find the card the user asked about (:func:`bot.routing.route`) and render it.
+
+        With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.scope`);
+        without one the message gets the out-of-scope reply instead of a confident wrong card.
+        """
+        entities = list(entities)
+        found = route(self.library, intent, entities, confidence, text, self.scope if text else None)
+        if found.off_topic:
+            return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
+        if found.card is None:
             return Reply(WHICH_TOPIC)
-        return self.render_card(card.id, audience)
+        return self.render_card(found.card.id, audience)
 
     def render_card(self, card_id: str, audience: str) -> Reply:
         """A card written for this reader and council, with its source line and related topics."""

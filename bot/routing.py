@@ -16,6 +16,10 @@ measure what users get. The rules, in order:
    terms are our own dictionary of care words. Two or more named, or none: no answer; the
    fallback offers buttons, or the out-of-scope reply says what CareChat can help with.
 5. A comparison naming only one card ("how long does an EPO last"): that card.
+6. A topic intent with no term named must also have an evidence word for its topic
+   (:mod:`bot.scope`): "how many legs does a spider have" may look like a care question to the
+   classifier, but it has no care word, so it gets the out-of-scope reply, with the topic the
+   classifier guessed offered as a button in case it was right.
 
 Two refinements for topic intents (rule 3):
 - Words that describe the asker's situation ("in care", "looked after") are context, not the
@@ -28,8 +32,10 @@ Two refinements for topic intents (rule 3):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.content import Card, Library, normalise_term
+from bot.scope import TopicScope
 
 #: Below this confidence a topic intent gives way to a term the message names.
 TRUST_TOPIC_INTENT = 0.9
@@ -46,22 +52,46 @@ def subject_entities(entities: list[dict]) -> list[dict]:
             or normalise_term(str(e.get("value", ""))) not in CONTEXT_TERMS]
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes: a card, or (``off_topic``) the out-of-scope reply with a suggestion."""
+
+    card: Card | None
+    off_topic: bool = False
+    suggestion: Card | None = None
+
+
 def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
-                confidence: float | None = None) -> Card | None:
+                confidence: float | None = None, text: str | None = None,
+                scope: TopicScope | None = None) -> Card | None:
     """The card the bot answers with, or None (it asks, offers buttons or compares instead)."""
+    return route(library, intent, entities, confidence, text, scope).card
+
+
+def route(library: Library, intent: str | None, entities: Iterable[dict],
+          confidence: float | None = None, text: str | None = None,
+          scope: TopicScope | None = None) -> Route:
+    """The rules in the module docstring; rule 6 needs the ``text`` and a ``scope``."""
     entities = list(entities)
     topics = library.cards_named([e for e in entities if e.get("entity") == "topic"])
     if topics:
-        return topics[0]
+        return Route(topics[0])
     named = library.cards_named(entities)
     if intent in (WHAT_IS, ASK_TOPIC):
-        return named[0] if named else None
+        return Route(named[0] if named else None)
     named = library.cards_named(subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
-        return named[0] if len(named) == 1 else None
+        return Route(named[0] if len(named) == 1 else None)
     by_intent = library.card_for_intent(intent) if intent else None
     if by_intent is None:
-        return None
+        return Route(None)
+    if not named and scope is not None and text is not None and not scope.supports(str(intent), text):
+        return Route(None, off_topic=True, suggestion=by_intent)
+    return Route(_topic_card(by_intent, named, confidence))
+
+
+def _topic_card(by_intent: Card, named: list[Card], confidence: float | None) -> Card:
+    """Rule 3 and its refinements: the intent's card, or a card the message names."""
     others = [card for card in named if card.id != by_intent.id]
     if others and len(others) < len(named):
         return others[0]

@@ -115,6 +115,7 @@ class Outcome:
     answer: Optional[str]                 # card the bot answers with (card items) / "a+b" (compare)
     card_ok: Optional[bool]               # answered with the right card(s), intent routed there
     card_ok_any_intent: Optional[bool]    # the same, whatever the intent (card resolution only)
+    off_topic: bool = False               # a topic intent turned away by the scope check (bot.scope)
 
 
 @dataclass
@@ -233,26 +234,28 @@ def answering_intents(library) -> frozenset[str]:
     return frozenset({WHAT_IS, ASK_TOPIC} | {i for c in library.cards.values() for i in c.intents})
 
 
-def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[str] | None = None) -> Outcome:
-    """Score one parsed item."""
+def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[str] | None = None,
+               scope=None) -> Outcome:
+    """Score one parsed item. ``scope`` (:class:`bot.scope.TopicScope`): the deployed scope check."""
     answering = answering if answering is not None else answering_intents(library)
     expected = expected_intent(item, library)
+    from bot.routing import route
+
     answer: Optional[str] = None
+    off_topic = False
     ok = ok_any = None
     if item.card:
-        from bot.routing import answer_card
-
-        card = answer_card(library, parsed.intent, list(parsed.entities), parsed.confidence)
-        answer = card.id if card is not None else None
+        found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, item.text, scope)
+        answer = found.card.id if found.card is not None else None
+        off_topic = found.off_topic
         ok = answer == item.card
         # Whatever the intent: the answer, or failing that the first card the terms name.
         first_named = next(iter(library.cards_named(list(parsed.entities))), None)
         ok_any = ok or (first_named is not None and first_named.id == item.card)
     elif item.intent:
-        from bot.routing import answer_card
-
-        card = answer_card(library, parsed.intent, list(parsed.entities), parsed.confidence)
-        answer = card.id if card is not None else None
+        found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, item.text, scope)
+        answer = found.card.id if found.card is not None else None
+        off_topic = found.off_topic
     elif item.compare:
         named = [c.id for c in library.cards_named(list(parsed.entities))]
         answer = "+".join(named) if named else None
@@ -262,7 +265,7 @@ def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[
         text=item.text, group=item.group, expected_intent=expected, predicted_intent=parsed.intent,
         confidence=round(parsed.confidence, 4), expected_cards=expected_term_cards(item, library),
         named_cards=named_term_cards(parsed.entities, library), answer=answer, card_ok=ok,
-        card_ok_any_intent=ok_any,
+        card_ok_any_intent=ok_any, off_topic=off_topic,
     )
 
 
@@ -346,6 +349,18 @@ def score_groups(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
     return dict(sorted(groups.items()))
 
 
+def gives_domain_answer(outcome: Outcome) -> bool:
+    """Would the user get care content (a card, or a personal lookup) for this message?
+
+    No for out_of_scope, nlu_fallback and small talk, for a what-is or compare naming none of
+    our cards (the bot asks back) and for a topic intent the scope check turned away (the
+    out-of-scope reply). A safety reply counts as a domain answer here: a false alarm.
+    """
+    if outcome.answer is not None:
+        return True
+    return not (outcome.off_topic or outcome.predicted_intent in NO_DOMAIN_ANSWER | CARD_ROUTED)
+
+
 def score_out_of_scope(outcomes: Iterable[Outcome]) -> dict[str, int]:
     """Items expecting out_of_scope: strictly out_of_scope, or any prediction giving no domain answer.
 
@@ -360,20 +375,26 @@ def score_out_of_scope(outcomes: Iterable[Outcome]) -> dict[str, int]:
         "strict": sum(1 for o in oos if o.predicted_intent == OUT_OF_SCOPE),
         # What the user gets: no card answered. "What is photosynthesis?" parsed as ask_what_is
         # names none of our terms, so the bot asks which thing they mean: not a domain answer.
-        "no_domain_answer": sum(1 for o in oos if o.answer is None
-                                and o.predicted_intent in NO_DOMAIN_ANSWER | CARD_ROUTED),
+        "no_domain_answer": sum(1 for o in oos if not gives_domain_answer(o)),
+        "turned_away": sum(1 for o in oos if o.off_topic),
+        "care_turned_away": sum(1 for o in outcomes if o.off_topic and o.expected_intent != OUT_OF_SCOPE),
         "ordinary_items": len(ordinary),
         "safeguarding_false_alarms": sum(1 for o in ordinary if o.predicted_intent == SAFEGUARDING),
     }
 
 
 def score(items: Sequence[HoldoutItem], parses: Sequence[Parsed], library, *, model: str = "",
-          holdout_dir: str = "") -> HoldoutResult:
-    """Score parsed held-out items (pure: no Rasa)."""
+          holdout_dir: str = "", scope=None) -> HoldoutResult:
+    """Score parsed held-out items (pure: no Rasa), through the scope check as deployed
+    (:func:`bot.scope.load_scope` unless a ``scope`` is given)."""
     if len(items) != len(parses):
         raise ValueError("one parse per item")
+    if scope is None:
+        from bot.scope import load_scope
+
+        scope = load_scope(library)
     answering = answering_intents(library)
-    outcomes = [score_item(i, p, library, answering) for i, p in zip(items, parses)]
+    outcomes = [score_item(i, p, library, answering, scope) for i, p in zip(items, parses)]
     intents, micro, macro = score_labels([(o.expected_intent, o.predicted_intent) for o in outcomes])
     return HoldoutResult(
         model=model, holdout_dir=holdout_dir, outcomes=outcomes, intents=intents, intent_micro=micro,
@@ -438,7 +459,9 @@ def summary_lines(result: HoldoutResult) -> list[str]:
         f"  card accuracy {pct(result.card_accuracy)} ({sum(1 for o in result.outcomes if o.card_ok)}"
         f"/{result.card_items}); card resolution whatever the intent {pct(result.card_accuracy_any_intent)}",
         f"  out of scope ({oos['items']}): strict {pct(result.out_of_scope_strict)}, "
-        f"no domain answer {pct(result.out_of_scope_no_answer)}",
+        f"no domain answer {pct(result.out_of_scope_no_answer)} "
+        f"({oos.get('turned_away', 0)} of them by the scope check)",
+        f"  care questions the scope check turned away: {oos.get('care_turned_away', 0)}",
         f"  safeguarding reply to an ordinary held-out message: {oos['safeguarding_false_alarms']}"
         f"/{oos['ordinary_items']} ({pct(_ratio(oos['safeguarding_false_alarms'], oos['ordinary_items']))})",
     ]
@@ -485,10 +508,15 @@ def markdown(result: HoldoutResult, max_errors: int = 40) -> str:
     for o in wrong[:max_errors]:
         out.append(f"| {o.group} | {o.text.replace('|', '/')} | {o.expected_intent} | {o.predicted_intent} "
                    f"({o.confidence:.2f}) | {', '.join(o.named_cards) or '-'} | {o.answer or '-'} |")
-    oos_wrong = [o for o in result.outcomes if o.expected_intent == OUT_OF_SCOPE
-                 and o.predicted_intent not in NO_DOMAIN_ANSWER]
+    oos_wrong = [o for o in result.outcomes if o.expected_intent == OUT_OF_SCOPE and gives_domain_answer(o)]
     out += ["", f"### Out of scope given a domain answer ({len(oos_wrong)})", ""]
-    out += [f"- \"{o.text}\" -> {o.predicted_intent} ({o.confidence:.2f})" for o in oos_wrong[:max_errors]]
+    out += [f"- \"{o.text}\" -> {o.predicted_intent} ({o.confidence:.2f}): {o.answer or 'no card'}"
+            for o in oos_wrong[:max_errors]]
+    kept_back = [o for o in result.outcomes if o.off_topic and o.expected_intent != OUT_OF_SCOPE]
+    out += ["", f"### Care questions the scope check turned away ({len(kept_back)})", "",
+            "They get the out-of-scope reply with the guessed topic as the first button.", ""]
+    out += [f"- \"{o.text}\" -> {o.predicted_intent} ({o.confidence:.2f}), expected {o.expected_intent}"
+            for o in kept_back[:max_errors]]
     return "\n".join(out) + "\n"
 
 

@@ -95,3 +95,21 @@ def test_out_of_scope_naming_a_care_term_answers_it(carechat, library):
                            {"audience": "young_person"})
     messages, _ = run(ActionOutOfScope(carechat), tracker)
     assert messages[0]["text"].startswith(library.render("advocate", "young_person", "north_yorkshire").text)
+
+
+def test_a_misread_off_topic_message_gets_the_out_of_scope_reply_with_the_guess_as_a_button(carechat, library):
+    """The classifier read a spider question as "having a say": no card, a kind reply, and the
+    guessed topic one tap away in case the guess was right."""
+    messages, events = run(ActionAnswerTopic(carechat),
+                           make_tracker("how many legs does a spider have", "ask_having_a_say"))
+    assert "I can help with being in care, leaving care and family arrangements" in messages[0]["text"]
+    assert library.cards["having_a_say"].title.lower() in messages[0]["text"].lower()
+    assert messages[0]["buttons"][0]["payload"] == '/ask_topic{"topic": "having_a_say"}'
+    assert len(messages[0]["buttons"]) == 3
+    assert SlotSet("fallback_stage", None) in events
+
+
+def test_a_care_question_in_new_words_is_still_answered(carechat, library):
+    messages, _ = run(ActionAnswerTopic(carechat),
+                      make_tracker("how can i make the adults hear my side", "ask_having_a_say"))
+    assert messages[0]["text"].startswith(library.render("having_a_say", "young_person", "north_yorkshire").text)

@@ -11,6 +11,7 @@ from bot.evaluation import nlu
 from bot.evaluation.loadstats import Series, children_of, parse_status_kb, percentile, ratio, series_table, \
     tree_memory_kb
 from bot.evaluation.nlu import HoldoutItem, Parsed
+from bot.scope import TopicScope
 
 
 # ---- a tiny library standing in for bot.content.Library ---------------------------------
@@ -100,20 +101,38 @@ def test_score_counts_cards_entities_confusions_and_out_of_scope():
         Parsed("nlu_fallback", 0.3, ()),
         Parsed("ask_what_is", 0.7, (term("photosynthesis"),)),
     ]
-    result = nlu.score(items, parses, LIB)
+    scope = TopicScope({"ask_family_time": frozenset({"sister", "mum"})}, frozenset({"sister", "mum"}))
+    result = nlu.score(items, parses, LIB, scope=scope)
     assert result.card_items == 4
     assert result.card_accuracy == pytest.approx(3 / 4)          # the small-talk one answers nothing
     assert result.card_accuracy_any_intent == pytest.approx(1.0)
     assert result.groups["orders"]["card_ok"] == 2 and result.groups["orders"]["card_items"] == 3
     # "what is photosynthesis" -> ask_what_is naming none of our cards: the bot asks back, no answer.
     assert result.out_of_scope == {"items": 3, "strict": 1, "no_domain_answer": 3, "ordinary_items": 7,
-                                   "safeguarding_false_alarms": 0}
+                                   "safeguarding_false_alarms": 0, "turned_away": 0,
+                                   "care_turned_away": 0}
     # entities: sgo (tp), care_order (tp), compare (2 tp), oos: photosynthesis unresolved (fp)
     assert (result.entities.tp, result.entities.fp, result.entities.fn) == (4, 1, 0)
     assert ("out_of_scope", "ask_what_is", 1, ["what is photosynthesis"]) in result.confusions
     text = nlu.markdown(result)
     assert "| orders | 3 |" in text and "what is photosynthesis" in text
     assert any("card accuracy 75.0%" in line for line in nlu.summary_lines(result))
+
+
+def test_a_topic_intent_the_scope_check_turns_away_is_no_domain_answer():
+    """"how many legs does a spider have" read as family time gets the out-of-scope reply."""
+    scope = TopicScope({"ask_family_time": frozenset({"sister", "mum"})}, frozenset({"sister", "mum"}))
+    items = [HoldoutItem("how many legs does a spider have", "chitchat", intent="out_of_scope"),
+             HoldoutItem("can i see my sister", "topics", card="family_time")]
+    parses = [Parsed("ask_family_time", 0.9, ()), Parsed("ask_family_time", 0.9, ())]
+    result = nlu.score(items, parses, LIB, scope=scope)
+    assert [o.off_topic for o in result.outcomes] == [True, False]
+    assert result.out_of_scope["no_domain_answer"] == 1 and result.out_of_scope["turned_away"] == 1
+    assert result.out_of_scope["care_turned_away"] == 0
+    assert result.card_accuracy == 1.0
+    assert "spider" not in nlu.markdown(result).split("given a domain answer")[1]
+    unscoped = nlu.score(items, parses, LIB, scope=TopicScope({}, frozenset()))
+    assert unscoped.out_of_scope["no_domain_answer"] == 0
 
 
 def test_parsed_from_rasa_output():

@@ -82,3 +82,20 @@ def test_situation_words_do_not_override_a_topic(library):
 def test_when_the_intents_own_card_is_named_the_other_named_card_is_the_subject(library):
     entities = [term("care leavers"), term("children in care council")]
     assert card_id(answer_card(library, "ask_care_leaver_support", entities, 0.99)) == "children_in_care_council"
+
+
+def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library):
+    """Rule 6: "how many legs does a spider have" misread as having a say gets the out-of-scope reply."""
+    from bot.routing import route
+    from bot.scope import load_scope
+
+    scope = load_scope(library)
+    found = route(library, "ask_having_a_say", [], 0.76, "how many legs does a spider have", scope)
+    assert found.card is None and found.off_topic and found.suggestion.id == "having_a_say"
+    kept = route(library, "ask_having_a_say", [], 0.76, "how can i make the adults hear my side", scope)
+    assert kept.card.id == "having_a_say" and not kept.off_topic
+    # A named care term is our own dictionary: the check does not apply.
+    named = route(library, "ask_family_time", [term("sgo")], 0.95, "sgo and my nan's spider plant", scope)
+    assert named.card is not None and not named.off_topic
+    # Without the text (or a scope) the rule is skipped, as before.
+    assert answer_card(library, "ask_having_a_say", [], 0.76).id == "having_a_say"
