@@ -161,6 +161,7 @@ class ActionOutOfScope(CareChatAction):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.out_of_scope(tracker.latest_message.get("entities") or [],
-                                                     audience_from(_metadata(tracker))))
+        message = tracker.latest_message
+        _send(dispatcher, self.carechat.out_of_scope(message.get("entities") or [], audience_from(_metadata(tracker)),
+                                                     text=message.get("text")))
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]

@@ -16,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"carechat action server: {error}", file=sys.stderr)
         return 2
+    from bot.assistant import default_carechat
     from rasa_sdk.__main__ import main as rasa_sdk_main
+
+    # Load the cards and build the scope check now, so the first question doesn't wait ~0.5 s.
+    _ = default_carechat().scope
 
     sys.argv = ["rasa_sdk", *(sys.argv[1:] if argv is None else argv)]
     rasa_sdk_main()

@@ -137,15 +137,18 @@ class CareChat:
     def handoff_after_fallback(self, audience: str) -> Reply:
         return Reply("Sorry, I couldn't find the answer to that. " + handoff_reply(audience, self.council))
 
-    def out_of_scope(self, entities: Iterable[dict], audience: str, suggestion: str | None = None) -> Reply:
+    def out_of_scope(self, entities: Iterable[dict], audience: str, suggestion: str | None = None,
+                     text: str | None = None) -> Reply:
         """Kindly say what CareChat is for, unless the message names one of our topics after all.
 
         ``suggestion``: a card the classifier guessed for an off-topic message, offered first
         as a button, so a real question the scope check turned away is one tap from its answer.
         """
-        card = answer_card(self.library, OUT_OF_SCOPE, list(entities))
-        if card is not None:
-            return self.render_card(card.id, audience)
+        found = route(self.library, OUT_OF_SCOPE, list(entities), None, text, self.scope if text else None)
+        if found.card is not None:
+            return self.render_card(found.card.id, audience)
+        if found.suggestion is not None and suggestion is None:
+            suggestion = found.suggestion.id
         examples = [(cid, title) for cid, title in OUT_OF_SCOPE_EXAMPLES if cid != suggestion]
         text = OUT_OF_SCOPE_TEXT
         if suggestion in self.library.cards:

@@ -15,6 +15,9 @@ measure what users get. The rules, in order:
    named ("i.c.o whats that then", "is coram voice free to ring"): that card, because the
    terms are our own dictionary of care words. Two or more named, or none: no answer; the
    fallback offers buttons, or the out-of-scope reply says what CareChat can help with.
+   Except: classed as out of scope and the one term named is an everyday phrase our own
+   off-topic examples use ("how do I make a complaint about my Amazon parcel"): the
+   out-of-scope reply, with that card as a button (needs a ``scope``).
 5. A comparison naming only one card ("how long does an EPO last"): that card.
 6. A topic intent with no term named must also have an evidence word for its topic
    (:mod:`bot.scope`): "how many legs does a spider have" may look like a care question to the
@@ -81,13 +84,23 @@ def route(library: Library, intent: str | None, entities: Iterable[dict],
         return Route(named[0] if named else None)
     named = library.cards_named(subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
-        return Route(named[0] if len(named) == 1 else None)
+        if len(named) != 1:
+            return Route(None)
+        if intent == OUT_OF_SCOPE and scope is not None and _only_everyday_terms(library, entities, scope):
+            return Route(None, off_topic=True, suggestion=named[0])
+        return Route(named[0])
     by_intent = library.card_for_intent(intent) if intent else None
     if by_intent is None:
         return Route(None)
     if not named and scope is not None and text is not None and not scope.supports(str(intent), text):
         return Route(None, off_topic=True, suggestion=by_intent)
     return Route(_topic_card(by_intent, named, confidence))
+
+
+def _only_everyday_terms(library: Library, entities: list[dict], scope: TopicScope) -> bool:
+    """Every care term the message names is one our off-topic examples use too."""
+    terms = [e for e in subject_entities(entities) if e.get("entity") == "term" and library.cards_named([e])]
+    return bool(terms) and all(scope.everyday_term(str(e.get("value", ""))) for e in terms)
 
 
 def _topic_card(by_intent: Card, named: list[Card], confidence: float | None) -> Card:

@@ -77,6 +77,14 @@ class TopicScope:
     evidence_words: Mapping[str, frozenset[str]]
     care_words: frozenset[str]
     own_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: The out-of-scope examples, normalised and padded with spaces, for :meth:`everyday_term`.
+    off_topic_texts: tuple[str, ...] = ()
+
+    def everyday_term(self, value: str) -> bool:
+        """True if an off-topic example uses this care term too ("make a complaint" to Amazon,
+        a puppy that should "stay put"): then the term alone does not make a care question."""
+        needle = f" {normalise_term(value)} "
+        return needle.strip() != "" and any(needle in text for text in self.off_topic_texts)
 
     def evidence(self, intent: str, text: str) -> set[str]:
         """The message's words that are evidence for this topic intent."""
@@ -134,7 +142,8 @@ def build_scope(examples: Mapping[str, list[str]], library: Library) -> TopicSco
             words |= content_words(text)
         own[intent] = frozenset(words)
         evidence[intent] = frozenset(w for w in words if care_word(w))
-    return TopicScope(evidence, frozenset(w for w in care if care_word(w)), own)
+    off_topic_texts = tuple(f" {normalise_term(t)} " for t in examples.get(OUT_OF_SCOPE, []))
+    return TopicScope(evidence, frozenset(w for w in care if care_word(w)), own, off_topic_texts)
 
 
 def load_scope(library: Library, nlu_dir: Path = DEFAULT_NLU_DIR) -> TopicScope:

@@ -37,6 +37,8 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
+#: Sets written by someone who saw neither the training data nor the code (tests/nlu_blind/README.md).
+BLIND_DIR = PROJECT_ROOT / "tests" / "nlu_blind"
 WHAT_IS = "ask_what_is"
 COMPARE = "compare_orders"
 ASK_TOPIC = "ask_topic"
@@ -174,10 +176,10 @@ def _f1(p: float, r: float) -> float:
 # ---------------------------------------------------------------------------------------
 # Loading the held-out set and what each item expects
 # ---------------------------------------------------------------------------------------
-def load_holdout(holdout_dir: Path = DEFAULT_HOLDOUT_DIR) -> list[HoldoutItem]:
-    """Every item of every ``*.yml`` file; the group is the file name without ``.yml``."""
+def load_holdout(holdout_dir: Path = DEFAULT_HOLDOUT_DIR, pattern: str = "*.yml") -> list[HoldoutItem]:
+    """Every item of every ``*.yml`` file (or those matching ``pattern``); the group is the file name."""
     items: list[HoldoutItem] = []
-    for path in sorted(Path(holdout_dir).glob("*.yml")):
+    for path in sorted(Path(holdout_dir).glob(pattern)):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
                 raise ValueError(f"{path.name}: every item needs a text: {raw!r}")
@@ -418,7 +420,7 @@ async def parse_all(agent, texts: Sequence[str]) -> list[Parsed]:
 
 
 def evaluate_holdout(model_path: Path | str, holdout_dir: Path | str = DEFAULT_HOLDOUT_DIR,
-                     library=None, agent=None) -> HoldoutResult:
+                     library=None, agent=None, items_glob: str = "*.yml") -> HoldoutResult:
     """Parse every held-out message with the model and score it (engine environment).
 
     ``agent`` lets a caller reuse an already loaded model; ``library`` defaults to
@@ -428,7 +430,7 @@ def evaluate_holdout(model_path: Path | str, holdout_dir: Path | str = DEFAULT_H
         from bot.content import load_library
 
         library = load_library()
-    items = load_holdout(Path(holdout_dir))
+    items = load_holdout(Path(holdout_dir), items_glob)
     began = time.perf_counter()
     if agent is None:
         agent = load_agent(Path(model_path))

@@ -155,8 +155,21 @@ def safety(folder: Path = SAFETY_DIR) -> dict:
     return {"sets": rows, "ok": ok}
 
 
-def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: dict | None, stamp: str) -> str:
+def blind_rows(blind: dict[str, nlu.HoldoutResult]) -> list[str]:
+    """Summary rows for the blind sets: the honest measure of how the NLU generalises."""
     pct = nlu.pct
+    rows = []
+    for name, r in blind.items():
+        rows.append(f"| blind set `{name}`: card accuracy / out of scope no domain answer | "
+                    f"{pct(r.card_accuracy)} ({sum(1 for o in r.outcomes if o.card_ok)}/{r.card_items}) / "
+                    f"{pct(r.out_of_scope_no_answer)} ({r.out_of_scope['no_domain_answer']}/{r.out_of_scope['items']}) |")
+    return rows
+
+
+def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: dict | None, stamp: str,
+           blind: dict[str, nlu.HoldoutResult] | None = None) -> str:
+    pct = nlu.pct
+    blind = blind or {}
     lines = [f"# CareChat evaluation {stamp}", "", f"Model: `{model}`", ""]
     lines += ["## Summary", "", "| measure | value |", "|---|---|",
               f"| intent accuracy (micro F1), held-out | {pct(holdout.intent_micro.f1)} |",
@@ -166,6 +179,7 @@ def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: d
               f"/{holdout.card_items}) |",
               f"| out of scope: strict / no domain answer | {pct(holdout.out_of_scope_strict)} / "
               f"{pct(holdout.out_of_scope_no_answer)} ({holdout.out_of_scope['items']} messages) |",
+              *blind_rows(blind),
               f"| test stories (`--fail-on-prediction-errors`) | {'pass' if dia['passed'] else 'FAIL'} |"]
     for name, s in safe["sets"].items():
         lines.append(f"| safeguarding {s['kind']}, {name} | {pct(s['rate'])} ({s['hits']}/{s['total']}) |")
@@ -173,6 +187,8 @@ def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: d
         lines.append(f"| {cv['folds']}-fold cross-validation intent accuracy / macro F1 | "
                      f"{pct(cv.get('intent_accuracy') or 0)} / {pct(cv.get('intent_macro_f1') or 0)} |")
     lines += ["", nlu.markdown(holdout)]
+    for name, r in blind.items():
+        lines += [f"## Blind set `{name}`", "", nlu.markdown(r).split("\n", 2)[2]]
     lines += ["## Dialogue: test stories", "",
               f"`rasa test core --stories tests/test_stories.yml --fail-on-prediction-errors`: "
               f"**{'pass' if dia['passed'] else 'FAIL'}** ({dia['stories']} stories, {dia['seconds']} s; log `{dia['log']}`)."]
@@ -234,8 +250,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"make eval: model {model}", flush=True)
     print("  [1/4] held-out NLU ...", flush=True)
-    holdout = nlu.evaluate_holdout(model, args.holdout)
+    agent = nlu.load_agent(model)
+    holdout = nlu.evaluate_holdout(model, args.holdout, agent=agent)
     (work / "holdout.json").write_text(json.dumps(holdout.to_json(), indent=1), encoding="utf-8")
+    blind = {}
+    for path in sorted(nlu.BLIND_DIR.glob("*.yml")):
+        blind[path.stem] = nlu.evaluate_holdout(model, path.parent, agent=agent, items_glob=path.name)
+        (work / f"blind-{path.stem}.json").write_text(json.dumps(blind[path.stem].to_json(), indent=1),
+                                                     encoding="utf-8")
     print("  [2/4] test stories (rasa test core) ...", flush=True)
     dia = dialogue(model, work)
     print("  [3/4] safeguarding phrase sets ...", flush=True)
@@ -248,9 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  [4/4] cross-validation skipped (make eval CV=1)", flush=True)
 
     report = out_dir / f"eval-{stamp}.md"
-    report.write_text(render(model, holdout, dia, safe, cv, stamp), encoding="utf-8")
+    report.write_text(render(model, holdout, dia, safe, cv, stamp, blind), encoding="utf-8")
     print()
     print("\n".join(nlu.summary_lines(holdout)))
+    for name, r in blind.items():
+        print(f"Blind set {name}: " + "; ".join(line.strip() for line in nlu.summary_lines(r)[3:5]))
     print(f"Test stories: {'pass' if dia['passed'] else 'FAIL'}"
           + ("" if dia["passed"] or dia.get("failed_stories") is None else f" ({dia['failed_stories']} failing)"))
     for name, s in safe["sets"].items():

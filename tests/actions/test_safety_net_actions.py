@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (ActionAnswerTopic, ActionFallbackOffer, ActionHandoff, ActionNoneOfThese,
                              ActionSafetyReply)
+from bot.scope import load_training_examples
 from tests.actions.conftest import make_tracker
 
 
@@ -113,3 +114,13 @@ def test_a_care_question_in_new_words_is_still_answered(carechat, library):
     messages, _ = run(ActionAnswerTopic(carechat),
                       make_tracker("how can i make the adults hear my side", "ask_having_a_say"))
     assert messages[0]["text"].startswith(library.render("having_a_say", "young_person", "north_yorkshire").text)
+
+
+def test_out_of_scope_with_an_everyday_care_phrase_offers_the_card_without_answering(carechat, library):
+    from actions.actions import ActionOutOfScope
+
+    text = next(t for t in load_training_examples()["out_of_scope"] if "stay put" in t.lower())
+    tracker = make_tracker(text, "out_of_scope", [{"entity": "term", "value": "stay put"}])
+    messages, _ = run(ActionOutOfScope(carechat), tracker)
+    assert "I can help with being in care, leaving care and family arrangements" in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"] == '/ask_topic{"topic": "staying_put"}'

@@ -12,6 +12,7 @@ from bot.content import load_library
 from bot.settings import PROJECT_ROOT
 
 HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
+BLIND_DIR = PROJECT_ROOT / "tests" / "nlu_blind"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 MIN_PER_CARD = 5
 MIN_OUT_OF_SCOPE = 50
@@ -23,9 +24,9 @@ def normalise(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def holdout_items() -> list[dict]:
+def holdout_items(*dirs: Path) -> list[dict]:
     items = []
-    for path in sorted(HOLDOUT_DIR.glob("*.yml")):
+    for path in sorted(p for d in (dirs or (HOLDOUT_DIR,)) for p in d.glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             items.append({**item, "file": path.name})
     return items
@@ -49,7 +50,7 @@ def domain_intents() -> set[str]:
 def test_every_item_says_what_it_expects():
     library = load_library()
     intents = domain_intents()
-    for item in holdout_items():
+    for item in holdout_items(HOLDOUT_DIR, BLIND_DIR):
         where = f"{item['file']}: {item.get('text')!r}"
         assert isinstance(item.get("text"), str) and item["text"].strip(), where
         expected = [key for key in ("card", "compare", "intent") if key in item]
@@ -75,7 +76,7 @@ def test_out_of_scope_set_is_big_enough():
 
 def test_no_held_out_message_is_in_the_training_data():
     trained = training_texts()
-    leaked = [item["text"] for item in holdout_items() if normalise(item["text"]) in trained]
+    leaked = [item["text"] for item in holdout_items(HOLDOUT_DIR, BLIND_DIR) if normalise(item["text"]) in trained]
     assert not leaked, f"held-out messages also in data/nlu: {leaked}"
 
 
@@ -86,3 +87,15 @@ def test_the_leak_check_can_see_training_text():
 @pytest.mark.parametrize("text, expected", [("what's an [SGO](term)?", "what s an sgo")])
 def test_normalise_strips_annotations(text, expected):
     assert normalise(text) == expected
+
+
+def test_the_blind_sets_are_there_and_big_enough():
+    """Two blind sets (tests/nlu_blind/README.md), each with at least 50 out-of-scope messages."""
+    for name in ("dev.yml", "final.yml"):
+        items = holdout_items_of(BLIND_DIR / name)
+        assert sum(1 for i in items if i.get("intent") == "out_of_scope") >= 50, name
+        assert sum(1 for i in items if "card" in i) >= 80, name
+
+
+def holdout_items_of(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []

@@ -99,3 +99,17 @@ def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library):
     assert named.card is not None and not named.off_topic
     # Without the text (or a scope) the rule is skipped, as before.
     assert answer_card(library, "ask_having_a_say", [], 0.76).id == "having_a_say"
+
+
+def test_out_of_scope_naming_only_an_everyday_term_is_not_answered(library):
+    """"How do I teach my puppy to stay put": classed out of scope, and "stay put" is a phrase our
+    off-topic examples use too, so the out-of-scope reply (staying put offered as a button)."""
+    from bot.routing import route
+    from bot.scope import build_scope
+
+    scope = build_scope({"out_of_scope": ["how do i get my dog to stay put"]}, library)
+    found = route(library, "out_of_scope", [term("stay put")], 1.0, "how do i teach my puppy to stay put", scope)
+    assert found.card is None and found.off_topic and found.suggestion.id == "staying_put"
+    # A care term no off-topic example uses still answers ("is coram voice free to ring").
+    kept = route(library, "out_of_scope", [term("coram voice")], 1.0, "is coram voice free to ring", scope)
+    assert kept.card.id == "advocate"

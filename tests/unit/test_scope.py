@@ -85,3 +85,11 @@ def test_almost_every_training_example_passes_its_own_topic(scope):
     total = sum(len(examples.get(intent, [])) for intent in scope.evidence_words)
     assert total > 300
     assert len(turned_away) <= total * 0.01, turned_away
+
+
+def test_a_care_term_our_off_topic_examples_use_is_an_everyday_term(library):
+    examples = {"out_of_scope": ["how do i make a complaint to amazon", "teach my dog to stay put"]}
+    scope = build_scope(examples, library)
+    assert scope.everyday_term("make a complaint") and scope.everyday_term("Stay put")
+    assert not scope.everyday_term("coram voice") and not scope.everyday_term("")
+    assert not scope.everyday_term("complaints procedure")
