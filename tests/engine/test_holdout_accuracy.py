@@ -9,13 +9,14 @@ from bot.evaluation.nlu import BLIND_DIR, evaluate_holdout, load_agent
 from bot.training import model_path
 
 #: A ratchet, not the goal: issue 5 wants no out-of-scope message ever to get a topic answer.
-#: Measured 86.4% (70/81) when this was set; raise it as the out-of-scope handling improves.
-MIN_OUT_OF_SCOPE_NO_ANSWER = 0.85
+#: Measured 95.1% (77/81) with the scope check (bot/scope.py); raise it as it improves.
+MIN_OUT_OF_SCOPE_NO_ANSWER = 0.93
 
 
 #: Blind sets (tests/nlu_blind/README.md): ratchets at the measured level, not goals.
 #: name -> (min card accuracy, min out-of-scope "no domain answer"); measured values in docs/evaluation.md.
-BLIND_MINIMUMS = {"dev": (0.0, 0.0), "final": (0.0, 0.0)}
+#: Measured 2026-11-23: dev 56.8% (50/88) / 86.8% (92/106); final 65.9% (56/85) / 96.3% (77/80).
+BLIND_MINIMUMS = {"dev": (0.55, 0.84), "final": (0.63, 0.93)}
 
 
 @pytest.fixture(scope="module")
