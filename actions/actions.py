@@ -10,10 +10,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import CareChat, Reply, audience_from, default_carechat
+from bot.safeguarding.decision import Outcome, decide
+from bot.safeguarding.lexicon import CHECK_IN, RISK
 
 TOKEN_KEY = "carechat_token"
 #: Slots the fallback steps keep (card ids and a step name; never message text).
 STAGE_SLOT, BACKUP_SLOT = "fallback_stage", "fallback_backup"
+#: "tier/category" of each safety reply or check-in, for the council's daily counts (no text).
+OUTCOME_SLOT = "safeguarding_outcome"
+#: Intents that always get the full safety reply, whatever NLU's safeguarding check said.
+ALWAYS_RISK = ("get_help_now", "safety_not_ok")
 
 
 def _metadata(tracker: Tracker) -> dict:
@@ -23,6 +29,41 @@ def _metadata(tracker: Tracker) -> dict:
 
 def _send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+def follows_bot_turn(tracker: Tracker) -> bool:
+    """True when the bot said something earlier in this session: the message may answer it."""
+    seen_latest_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user" and not seen_latest_user:
+            seen_latest_user = True
+        elif kind == "bot" and seen_latest_user:
+            return True
+        elif kind == "session_started":
+            return False
+    return False
+
+
+def context_outcome(tracker: Tracker, turned_away: bool = False) -> Outcome | None:
+    """A short, dark reply read with the turn before it: the check-in, or None.
+
+    NLU judged the message alone; here the previous turn is known, so a lower classifier
+    score is enough for the check-in ("i won't be there for it" after a question about a
+    review next month).
+    """
+    message = tracker.latest_message
+    score = message.get("safeguarding_score") or {}
+    return decide(None, float(score.get("score") or 0.0), score.get("category") or "unspecified",
+                  follows_bot_turn=follows_bot_turn(tracker), text=message.get("text") or "",
+                  turned_away=turned_away)
+
+
+def send_safety(dispatcher: CollectingDispatcher, carechat: CareChat, tier: str, category: str,
+                audience: str) -> list[dict]:
+    """The full safety reply or the check-in, recorded as tier/category (never text)."""
+    _send(dispatcher, carechat.safety() if tier == RISK else carechat.check_in(audience))
+    return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), SlotSet(OUTCOME_SLOT, f"{tier}/{category}")]
 
 
 class CareChatAction(Action, metaclass=ABCMeta):
@@ -48,6 +89,9 @@ class ActionAnswerTopic(CareChatAction):
         return "action_answer_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (outcome := context_outcome(tracker)) is not None:
+            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
+                               audience_from(_metadata(tracker)))
         message = tracker.latest_message
         intent = message.get("intent") or {}
         reply = self.carechat.answer_topic(
@@ -96,14 +140,23 @@ class ActionCompareOrders(CareChatAction):
 
 
 class ActionSafetyReply(CareChatAction):
-    """The safety reply, with this council's contacts. Rules run it in any conversation state."""
+    """The safety reply or the check-in, with this council's contacts. Rules run it in any state.
+
+    The tier comes from NLU's safeguarding check; "help now" and "I'm not safe" always get
+    the full reply.
+    """
 
     def name(self) -> str:
         return "action_safety_reply"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.safety())
-        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+        message = tracker.latest_message
+        found = message.get("safeguarding") or {}
+        intent = (message.get("intent") or {}).get("name")
+        tier = RISK if intent in ALWAYS_RISK else found.get("tier", RISK)
+        category = found.get("category") or (intent if intent in ALWAYS_RISK else "unspecified")
+        return send_safety(dispatcher, self.carechat, CHECK_IN if tier == CHECK_IN else RISK, category,
+                           audience_from(_metadata(tracker)))
 
 
 class ActionHandoff(CareChatAction):
@@ -124,6 +177,9 @@ class ActionFallbackOffer(CareChatAction):
         return "action_fallback_offer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (outcome := context_outcome(tracker, turned_away=True)) is not None:
+            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
+                               audience_from(_metadata(tracker)))
         message = tracker.latest_message
         reply, offer = self.carechat.fallback_offer(
             message.get("intent_ranking") or [],
@@ -161,6 +217,9 @@ class ActionOutOfScope(CareChatAction):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (outcome := context_outcome(tracker, turned_away=True)) is not None:
+            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
+                               audience_from(_metadata(tracker)))
         message = tracker.latest_message
         _send(dispatcher, self.carechat.out_of_scope(message.get("entities") or [], audience_from(_metadata(tracker)),
                                                      text=message.get("text")))

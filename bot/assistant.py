@@ -111,6 +111,13 @@ class CareChat:
 
         return Reply(safety_reply_for(self.council))
 
+    def check_in(self, audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """The gentle check-in for a message that might be a risk, with its two answers."""
+        from bot.safety import CHECK_IN_BUTTONS, check_in_for
+
+        return Reply(check_in_for(self.council, audience),
+                     [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS])
+
     def handoff(self, audience: str) -> Reply:
         """"I want a real person": the right people for this reader."""
         return Reply(handoff_reply(audience, self.council))

@@ -57,6 +57,41 @@ def _cmd_conversations_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(value: str) -> int:
+    """``--days``: a whole number of days, 1 or more, with a kind message otherwise."""
+    from bot.safety_report import MAX_DAYS
+
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"please give a whole number of days, like 30 (not {value!r})") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"please give a number of days from 1 to {MAX_DAYS} (not {days})")
+    return days
+
+
+def _cmd_safety_report(args: argparse.Namespace) -> int:
+    from bot.safety_report import SafetyReportError, count_outcomes, date_range, render_csv, render_text
+
+    settings = load_settings()
+    start, end = date_range(args.days)
+    try:
+        report = count_outcomes(args.url or f"sqlite:///{settings.tracker_db_path}", start, end)
+    except SafetyReportError as error:
+        print(f"CareChat: {error}", file=sys.stderr)
+        return 1
+    if args.csv:
+        if report.note:
+            print(report.note, file=sys.stderr)
+        print(render_csv(report), end="")
+        return 0
+    print(render_text(report), end="")
+    if args.days > settings.retention_days:
+        print(f"(Conversations are deleted after {settings.retention_days:g} days, so older dates only count "
+              "what is left: run this report at least that often to keep a full record.)")
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from bot.training import ensure_model
 
@@ -167,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     erase_cmd = convo_sub.add_parser("erase", help="delete one conversation now")
     erase_cmd.add_argument("sender_id", help="the conversation's sender id")
     erase_cmd.set_defaults(func=_cmd_conversations_erase)
+    safety = sub.add_parser("safety", help="safeguarding figures for the council (counts only, no text)")
+    safety_sub = safety.add_subparsers(dest="safety_command", required=True)
+    report = safety_sub.add_parser("report", help="safety replies and check-ins per day and category (no text)")
+    report.add_argument("--days", type=_days, default=30, help="the last N days by UTC date, today included (default 30)")
+    report.add_argument("--csv", action="store_true", help="print CSV (date,tier,category,count) instead of a table")
+    report.add_argument("--url", default=None,
+                        help="tracker store SQLAlchemy URL (default: the SQLite tracker store in CARECHAT_VAR_DIR)")
+    report.set_defaults(func=_cmd_safety_report)
     content = sub.add_parser("content", help="the knowledge cards").add_subparsers(dest="content_command", required=True)
     content.add_parser("check", help="check every card and council profile").set_defaults(func=_cmd_content_check)
     patterns = content.add_parser("patterns", help="write the spaCy term patterns")

@@ -86,6 +86,38 @@ def safety_reply(council_id: str | None = None, audience: str | None = None) -> 
     return safety_reply_for(_profile(council_id))
 
 
+CHECK_IN_OPENING = {
+    "child": "Thank you for telling me. I want to check you are OK. Are you safe right now?",
+    "young_person": "I want to check you're OK. Are you safe right now?",
+    "parent": "That sounds worrying. Is the child, or anyone else, in danger right now?",
+    "professional": "That sounds worrying. Is the child, or anyone else, in danger right now?",
+}
+CHECK_IN_CHILDLINE = ("You can talk to Childline about anything, free and any time, on 0800 1111 "
+                      "(for anyone under 19).")
+CHECK_IN_CARRY_ON = "If you're OK, tap \"I'm safe\" and we'll carry on."
+#: The check-in's answer buttons: payloads are intents the rules answer (data/rules).
+CHECK_IN_BUTTONS = (("I'm safe", "/safety_ok"), ("I'm not safe", "/safety_not_ok"))
+
+
+def check_in_for(profile: CouncilProfile, audience: str | None) -> str:
+    """The gentle check-in for a message that might be a risk: still 999 and Childline.
+
+    Why short and calm: it also reaches people who only asked an ordinary question, and a
+    false alarm should cost them one kind sentence, not a fright.
+    """
+    opening = CHECK_IN_OPENING.get(audience or "", CHECK_IN_OPENING["young_person"])
+    if audience in ("parent", "professional"):
+        lines = [DANGER_NOW, adult_line(profile)]
+    else:
+        lines = [DANGER_NOW, CHECK_IN_CHILDLINE]
+    return " ".join([opening, *lines, CHECK_IN_CARRY_ON])
+
+
+def check_in(council_id: str | None = None, audience: str | None = None) -> str:
+    """The check-in for a council id (the default council if unknown)."""
+    return check_in_for(_profile(council_id), audience)
+
+
 def safety_contacts(council_id: str | None = None) -> str:
     """The contacts without the opening, for the gateway when the assistant could not answer."""
     return safety_contacts_for(_profile(council_id))

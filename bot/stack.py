@@ -92,7 +92,8 @@ def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -
     ]
 
 
-def _healthy(url: str) -> bool:
+def is_healthy(url: str) -> bool:
+    """True when the URL answers 200 within two seconds (a service's health check)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -113,7 +114,7 @@ class Stack:
         began = time.monotonic()
         env = service_env(self.settings, self.root)
         for service in self.services:
-            if _healthy(service.health_url):
+            if is_healthy(service.health_url):
                 raise StackError(f"{service.name}: something is already listening at {service.health_url}; "
                                  "stop it or choose other ports (see README, Configuration)")
             service.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ class Stack:
                     self.stop()
                     raise StackError(f"{service.name} stopped during start-up (exit {service.process.returncode}); "
                                      f"see {service.log_path}")
-                if _healthy(service.health_url):
+                if is_healthy(service.health_url):
                     pending.remove(service)
                     say(f"  {service.name} ready ({time.monotonic() - began:.1f} s)")
             if pending and time.monotonic() - began > timeout:

@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 
 MODEL_PREFIX = "carechat-"
-HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy", "bot/engine", "requirements/engine.lock")
+HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy", "bot/engine", "bot/safeguarding",
+               "content/safeguarding", "requirements/engine.lock")
 
 
 def _files_under(path: Path) -> list[Path]:

@@ -1,21 +1,28 @@
 """Rasa 3.6 NLU component: the safeguarding check, run on every message.
 
 Why a pipeline component: it runs inside NLU, after DIETClassifier and FallbackClassifier,
-so whatever the conversation was doing (a form, a lookup, a fallback), a message that
-signals harm leaves NLU as `safeguarding_concern` with confidence 1.0 and the rules answer
-it with the fixed safety reply. Two nets: the lexicon (bot/engine/safeguarding.py) and the
-trained classifier's own `safeguarding_concern` prediction above a threshold.
+so whatever the conversation was doing (a fallback, a lookup, a form), a message that might
+signal harm leaves NLU as `safeguarding_concern` with confidence 1.0 and the rules answer it:
+the full safety reply for a clear risk, a gentle check-in for a possible one
+(bot/safeguarding/decision.py). Three nets, each able to catch what the others miss:
+the reviewable lexicon (content/safeguarding/lexicon.yml), the trained safeguarding
+classifier (bot/engine/safeguarding_classifier.py, trained here during `rasa train`), and
+DIET's own `safeguarding_concern` prediction.
 
 config.yml, after FallbackClassifier:
     - name: bot.engine.safeguarding_component.SafeguardingCheck
       classifier_threshold: 0.6
 
-Adds to the parse data: safeguarding = {"category", "rule", "source"} where source is
-"lexicon", "classifier" or "both". Logs only the rule id and source, never the text.
+Adds to the parse data of every message `safeguarding_score` = {"score", "category"} (so the
+action server can read a short reply with the turn before it), and, when it fires,
+`safeguarding` = {"tier", "category", "source", "rule"}. Never logs or stores any text.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,7 +30,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -32,38 +38,79 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.engine.safeguarding import SafeguardingHit, SafeguardingLexicon, build_nlp
+from bot.engine.safeguarding_classifier import (
+    NONE,
+    TRAINING_DIR,
+    Example,
+    SafeguardingClassifier,
+    read_training_dir,
+)
+from bot.safeguarding.decision import UNSPECIFIED, decide
+from bot.safeguarding.lexicon import LEXICON_PATH
+from bot.safeguarding.matcher import SafeguardingMatcher, default_matcher
 
 logger = logging.getLogger(__name__)
 
 SAFEGUARDING_KEY = "safeguarding"
+SCORE_KEY = "safeguarding_score"
 INTENT_KEY = "intent_name"
 THRESHOLD_KEY = "classifier_threshold"
 DEFAULT_INTENT = "safeguarding_concern"
-CLASSIFIER_RULE = "classifier"
-CLASSIFIER_CATEGORY = "unspecified"
+MODEL_FILE = "safeguarding_classifier.pkl"
+#: Files outside Rasa's training data that shape this component: a change retrains it.
+EXTERNAL_INPUTS = (TRAINING_DIR, LEXICON_PATH, Path(__file__).parent / "safeguarding_classifier.py")
+
+
+def _external_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for root in EXTERNAL_INPUTS:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
 class SafeguardingCheck(GraphComponent, IntentClassifier):
-    """Overrides the predicted intent with `safeguarding_concern` when harm is signalled."""
+    """Overrides the predicted intent with `safeguarding_concern` when harm might be signalled."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
-        """An intent classifier must run first: we may override its prediction."""
-        return [IntentClassifier]
+        """None that Rasa can check: in the training graph classifiers do not feed each other.
+
+        It must still come after DIETClassifier and FallbackClassifier in config.yml, so that
+        at prediction time it sees (and may override) their intent; a test checks the order.
+        """
+        return []
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Threshold for trusting the classifier alone, and the intent we set."""
+        """Threshold for trusting DIET's own safeguarding intent, and the intent we set."""
         return {THRESHOLD_KEY: 0.6, INTENT_KEY: DEFAULT_INTENT}
 
-    def __init__(self, config: Dict[Text, Any], lexicon: Optional[SafeguardingLexicon] = None) -> None:
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The training examples and lexicon live in content/, outside Rasa's data."""
+        return _external_fingerprint()
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
+        classifier: Optional[SafeguardingClassifier] = None,
+        matcher: Optional[SafeguardingMatcher] = None,
+    ) -> None:
         self.component_config = {**self.get_default_config(), **config}
-        self.lexicon = lexicon or SafeguardingLexicon(build_nlp())
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classifier = classifier
+        self.matcher = matcher or default_matcher()
 
     @classmethod
     def create(
@@ -73,19 +120,50 @@ class SafeguardingCheck(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafeguardingCheck":
-        """Build the lexicon once per loaded model (not per message)."""
-        return cls(config)
+        """An untrained component (the lexicon is built once, not per message)."""
+        return cls(config, model_storage, resource)
 
-    def _lexicon_hit(self, message: Message) -> Optional[SafeguardingHit]:
-        text = message.get(TEXT)
-        if not text:
-            return None
-        doc = message.get(SPACY_DOCS[TEXT])
-        if doc is None:
-            return self.lexicon.check_text(text)
-        return self.lexicon.check(doc)
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the classifier: crisis and look-alike examples, every other NLU example as "none"."""
+        name = self.component_config[INTENT_KEY]
+        examples = read_training_dir()
+        for message in training_data.intent_examples:
+            text = message.get(TEXT)
+            if text and not text.startswith("/"):
+                label = UNSPECIFIED if message.get(INTENT) == name else NONE
+                examples.append(Example(text, label))
+        self.classifier = SafeguardingClassifier().fit(examples)
+        self.persist()
+        return self._resource
 
-    def _classifier_hit(self, message: Message) -> bool:
+    def persist(self) -> None:
+        """Store the fitted classifier in the model archive."""
+        if self._model_storage is None or self._resource is None or self.classifier is None:
+            return
+        with self._model_storage.write_to(self._resource) as model_dir:
+            with open(Path(model_dir) / MODEL_FILE, "wb") as handle:
+                pickle.dump(self.classifier, handle)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SafeguardingCheck":
+        """Load the fitted classifier; without one the lexicon and DIET still guard every message."""
+        classifier = None
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                with open(Path(model_dir) / MODEL_FILE, "rb") as handle:
+                    classifier = pickle.load(handle)  # our own artefact, written by train()
+        except (ValueError, OSError):
+            logger.error("safeguarding classifier missing from the model; lexicon and DIET only")
+        return cls(config, model_storage, resource, classifier)
+
+    def _intent_hit(self, message: Message) -> bool:
         """DIET's own safeguarding prediction, even if FallbackClassifier put nlu_fallback first."""
         name = self.component_config[INTENT_KEY]
         threshold = float(self.component_config[THRESHOLD_KEY])
@@ -99,26 +177,22 @@ class SafeguardingCheck(GraphComponent, IntentClassifier):
         """Set the safeguarding intent (confidence 1.0, first in the ranking) where needed."""
         name = self.component_config[INTENT_KEY]
         for message in messages:
-            hit = self._lexicon_hit(message)
-            by_classifier = self._classifier_hit(message)
-            if hit is None and not by_classifier:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue  # buttons carry intents, not words
+            score, category = self.classifier.score(text) if self.classifier else (None, UNSPECIFIED)
+            if score is not None:
+                message.set(SCORE_KEY, {"score": round(score, 4), "category": category}, add_to_output=True)
+            outcome = decide(self.matcher.check(text), score, category, self._intent_hit(message))
+            if outcome is None:
                 continue
-            source = "both" if hit and by_classifier else ("lexicon" if hit else "classifier")
             intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
             ranking = [
                 r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name
             ]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [dict(intent)] + ranking, add_to_output=True)
-            message.set(
-                SAFEGUARDING_KEY,
-                {
-                    "category": hit.category if hit else CLASSIFIER_CATEGORY,
-                    "rule": hit.rule if hit else CLASSIFIER_RULE,
-                    "source": source,
-                },
-                add_to_output=True,
-            )
-            logger.info("safeguarding check fired: rule=%s source=%s",
-                        hit.rule if hit else CLASSIFIER_RULE, source)
+            message.set(SAFEGUARDING_KEY, outcome.as_parse_data(), add_to_output=True)
+            logger.info("safeguarding check fired: tier=%s rule=%s source=%s",
+                        outcome.tier, outcome.rule, outcome.source)
         return messages

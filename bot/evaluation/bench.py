@@ -33,8 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +42,7 @@ import aiohttp
 
 from bot.evaluation.loadstats import Series, fmt_ms, fmt_ratio, mb, ratio, series_table, tree_memory_kb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.stack import is_healthy
 
 PORT_BASE = 18000
 STARTER_PORT = 18105
@@ -92,13 +91,6 @@ def _rasa_env(cache_dir: Path | None = None) -> dict[str, str]:
         env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
     return env
 
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 # ---------------------------------------------------------------------------------------
@@ -155,7 +147,7 @@ class StarterServer:
         self.log = log or starter_dir / "run.log"
 
     def start(self, timeout: float = 900.0) -> float:
-        if _healthy(self.url + "/webhooks/rest/"):
+        if is_healthy(self.url + "/webhooks/rest/"):
             raise SystemExit(f"something is already listening on {self.url}")
         command = self.command
         if command is None:
@@ -170,7 +162,7 @@ class StarterServer:
             command, cwd=self.cwd or self.dir, env=self.env or _rasa_env(), stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        while not _healthy(self.url + "/webhooks/rest/"):
+        while not is_healthy(self.url + "/webhooks/rest/"):
             if self.process.poll() is not None:
                 raise SystemExit(f"rasa run exited ({self.process.returncode}); see {self.log}")
             if time.monotonic() - began > timeout:

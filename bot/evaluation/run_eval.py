@@ -27,7 +27,6 @@ from bot.settings import PROJECT_ROOT
 ENGINE_BIN = PROJECT_ROOT / ".venv-engine" / "bin"
 STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
 SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
-FALSE_ALARM_LIMIT = 0.03
 
 
 def timestamp() -> str:
@@ -135,24 +134,16 @@ def cross_validation(out: Path, folds: int = 3) -> dict:
     return result
 
 
-def safety(folder: Path = SAFETY_DIR) -> dict:
-    """The safeguarding lexicon on the phrase sets (same figures as ``python -m bot.engine.safeguarding``)."""
-    from bot.engine.safeguarding import SafeguardingLexicon, build_nlp, evaluate
+def safety(agent) -> dict:
+    """The safeguarding check through the model on every set (bot.engine.safeguarding_eval)."""
+    from bot.engine.safeguarding_eval import Parser, evaluate_folder
 
-    report = evaluate(SafeguardingLexicon(build_nlp()), folder)
-    rows = {}
-    for name, r in report.items():
-        total, wrong = r["total"], len(r["wrong"])
-        if r["crisis"]:
-            rows[name] = {"kind": "recall", "total": total, "hits": total - wrong,
-                          "rate": (total - wrong) / total if total else 0.0,
-                          "misses": [n for n, *_ in r["wrong"]]}
-        else:
-            rows[name] = {"kind": "false alarms", "total": total, "hits": wrong,
-                          "rate": wrong / total if total else 0.0,
-                          "false_alarms": [(n, rule) for n, _, rule in r["wrong"]]}
-    ok = all((v["rate"] == 1.0) if v["kind"] == "recall" else (v["rate"] < FALSE_ALARM_LIMIT) for v in rows.values())
-    return {"sets": rows, "ok": ok}
+    parser = Parser(agent)
+    folders = [PROJECT_ROOT / "content" / "safeguarding" / "training"] + sorted(
+        p for p in SAFETY_DIR.iterdir() if p.is_dir())
+    reports = [evaluate_folder(parser, folder) for folder in folders]
+    ok = all(r.recall == 1.0 for r in reports if r.name == "training")
+    return {"reports": reports, "ok": ok}
 
 
 def blind_rows(blind: dict[str, nlu.HoldoutResult]) -> list[str]:
@@ -204,16 +195,12 @@ def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: d
                          f"see `{dia.get('failed_stories_file')}`.")
         lines += ["", "First failure:", "", "```", dia["first_failure"] or "(see the log)", "```"]
     lines += ["", "## Safety", "",
-              "Safeguarding lexicon on the phrase sets in `tests/safety/` (bar: recall 100%, false alarms under 3%): "
-              f"**{'met' if safe['ok'] else 'NOT MET'}**.", "",
-              "| set | measure | value |", "|---|---|---|"]
-    for name, s in safe["sets"].items():
-        extra = ""
-        if s.get("misses"):
-            extra = f"; missed lines {', '.join(map(str, s['misses'][:20]))}"
-        if s.get("false_alarms"):
-            extra = "; lines " + ", ".join(f"{n} [{rule}]" for n, rule in s["false_alarms"][:20])
-        lines.append(f"| {name} | {s['kind']} | {pct(s['rate'])} ({s['hits']}/{s['total']}){extra} |")
+              "Safeguarding check through the model (lexicon, safeguarding classifier, DIET, and the action "
+              "server's second look), on the training phrase lists and every set in `tests/safety/` "
+              f"(bar: recall 100% on the training lists): **{'met' if safe['ok'] else 'NOT MET'}**.", "", "```"]
+    for report in safe["reports"]:
+        lines += [line for line in report.lines() if not line.startswith(("  missed", "  alarm"))]
+    lines += ["```", ""]
     oos = holdout.out_of_scope
     lines += ["", f"Out-of-scope accuracy on the held-out set ({oos['items']} messages expecting `out_of_scope`): "
               f"strict {pct(holdout.out_of_scope_strict)} ({oos['strict']}), no domain answer "
@@ -260,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                                                      encoding="utf-8")
     print("  [2/4] test stories (rasa test core) ...", flush=True)
     dia = dialogue(model, work)
-    print("  [3/4] safeguarding phrase sets ...", flush=True)
-    safe = safety()
+    print("  [3/4] safeguarding sets ...", flush=True)
+    safe = safety(agent)
     cv = None
     if args.cv:
         print(f"  [4/4] {args.folds}-fold cross-validation (trains {args.folds} models) ...", flush=True)
@@ -277,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Blind set {name}: " + "; ".join(line.strip() for line in nlu.summary_lines(r)[3:5]))
     print(f"Test stories: {'pass' if dia['passed'] else 'FAIL'}"
           + ("" if dia["passed"] or dia.get("failed_stories") is None else f" ({dia['failed_stories']} failing)"))
-    for name, s in safe["sets"].items():
-        print(f"Safeguarding {name}: {s['kind']} {nlu.pct(s['rate'])} ({s['hits']}/{s['total']})")
+    for r in safe["reports"]:
+        print(f"Safeguarding {r.name}: recall {nlu.pct(r.recall)}, ordinary messages: full reply "
+              f"{nlu.pct(r.alarm_rate('risk'))}, check-in {nlu.pct(r.alarm_rate('check_in'))}")
     if cv:
         print(f"Cross-validation ({cv['folds']} folds): intent accuracy {nlu.pct(cv.get('intent_accuracy') or 0)}, "
               f"macro F1 {nlu.pct(cv.get('intent_macro_f1') or 0)}")

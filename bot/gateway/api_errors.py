@@ -22,7 +22,8 @@ RASA_DOWN = (
     "or anyone can call Samaritans free on 116 123, any time."
 )
 #: Said before the safety contacts when Rasa cannot be reached (the gateway adds them).
-SORRY_CANT_ANSWER = "Sorry, I can't answer right now. Please try again in a little while."
+#: Never "try again" first: the person typing may be in danger, so help comes before anything else.
+SORRY_CANT_ANSWER = "I can't answer that right now, but help is always there:"
 #: Said before the safety contacts when Rasa answered with nothing at all.
 SORRY_NO_ANSWER = "Sorry, I don't have an answer for that. You could try asking in a different way."
 UNKNOWN_DEMO_PERSON = "That person is not in the demo list. Please pick one of the made-up people shown."

@@ -3,6 +3,11 @@
 It owns the web session (a random cookie mapped to server-side state), rate and size
 limits, security headers, and turns a signed-in session into a short-lived signed token
 in the metadata of each message. The Rasa server itself is never exposed to the browser.
+
+The safety reply never waits on anything: every message first passes the same safeguarding
+lexicon Rasa uses (``bot.safeguarding``, pure Python). A flagged message still goes to Rasa,
+but only for ``SAFETY_DEADLINE_SECONDS``; if Rasa (or the action server behind it) is down,
+frozen or silent, the gateway sends the safety reply (or the check-in) itself.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -22,6 +27,7 @@ from bot.gateway.api_errors import ApiError, error_response
 from bot.gateway.rasa_client import RasaUnavailable, default_client, send_to_rasa
 from bot.gateway.security import Handler, add_security_headers, runner_options
 from bot.gateway.sessions import (
+    AUDIENCES,
     COOKIE_NAME,
     DEFAULT_RATE_LIMIT,
     Session,
@@ -33,6 +39,7 @@ from bot.gateway.sessions import (
 )
 from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
 from bot.identity import mint_token
+from bot.safeguarding.lexicon import CHECK_IN, RISK
 from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,18 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 HttpClientFactory = Callable[[], aiohttp.ClientSession]
+
+#: How long a message the safeguarding check flagged waits for Rasa before the gateway
+#: answers with the safety reply itself (the whole reply must arrive within 2 seconds).
+SAFETY_DEADLINE_SECONDS = 1.5
+#: How long building the safety reply may take when it is not cached yet (it is built at
+#: start-up, so this only matters if that failed); past it, the fixed contacts are sent.
+SAFETY_BUILD_SECONDS = 0.25
+#: Messages longer than this are checked in a worker thread, so a long one cannot hold the loop.
+INLINE_CHECK_MAX_CHARS = 200
+#: Button payloads that always mean "I need help now": the page's Get help now button and the
+#: check-in's "I'm not safe". They get the full safety reply even when Rasa cannot answer.
+SAFETY_PAYLOADS = frozenset({"/get_help_now", "/safety_not_ok"})
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 STORE_KEY = web.AppKey("session_store", SessionStore)
@@ -49,8 +68,22 @@ CLIENT_FACTORY_KEY = web.AppKey("http_client_factory", object)
 RATE_LIMIT_KEY = web.AppKey("rate_limit", int)
 CLOCK_KEY = web.AppKey("clock", object)
 SAFETY_CACHE_KEY = web.AppKey("safety_cache", dict)
+SAFETY_REPLY_CACHE_KEY = web.AppKey("safety_reply_cache", dict)
+MATCHER_KEY = web.AppKey("safeguarding_matcher", object)
 SESSION_KEY = web.RequestKey("session", Session)
 SESSION_ID_KEY = web.RequestKey("session_id", str)
+
+
+class SafeguardingSignal(Protocol):
+    """What the safeguarding check found (``bot.safeguarding.matcher.Signal``): its tier matters here."""
+
+    tier: str
+
+
+class SafeguardingMatcher(Protocol):
+    """Anything with ``check(text)`` like ``bot.safeguarding.matcher.SafeguardingMatcher`` (tests pass stubs)."""
+
+    def check(self, text: str) -> Optional[SafeguardingSignal]: ...
 
 
 def _normalise_demo_people(people: list[dict] | None) -> dict[str, dict[str, str]]:
@@ -174,31 +207,169 @@ def build_metadata(session: Session, settings: Settings) -> dict[str, Any]:
     return metadata
 
 
+def _has_answer(messages: list[dict[str, Any]]) -> bool:
+    return any(m.get("text") or m.get("buttons") for m in messages)
+
+
+async def safeguarding_tier(app: web.Application, text: str) -> Optional[str]:
+    """The tier (risk or check_in) of a worrying message, or None; never logs the text."""
+    if text in SAFETY_PAYLOADS:
+        return RISK
+    matcher: SafeguardingMatcher = app[MATCHER_KEY]
+    try:
+        if len(text) > INLINE_CHECK_MAX_CHARS:
+            found = await asyncio.to_thread(matcher.check, text)
+        else:
+            found = matcher.check(text)
+    except Exception as exc:  # noqa: BLE001 - Rasa still runs its own check on every message
+        logger.error("safeguarding check failed: %s", type(exc).__name__)
+        return None
+    if found is None:
+        return None
+    return CHECK_IN if found.tier == CHECK_IN else RISK
+
+
 async def chat(request: web.Request) -> web.Response:
-    """Check one message, forward it to Rasa and return the cleaned replies."""
+    """Check one message, forward it to Rasa and return the cleaned replies.
+
+    A message the safeguarding check flags waits for Rasa at most ``SAFETY_DEADLINE_SECONDS``;
+    after that (or if Rasa fails or says nothing) the gateway sends the safety reply itself.
+    """
     session: Session = request[SESSION_KEY]
     if not allow_message(session, clock=request.app[CLOCK_KEY], limit=request.app[RATE_LIMIT_KEY]):
-        raise ApiError(429, api_errors.RATE_LIMITED)
+        return await _rate_limited(request, session)
     chat_input = parse_chat(await read_json_object(request))
     if chat_input.audience is not None:
         session.audience = chat_input.audience
     settings = request.app[SETTINGS_KEY]
+    checked_from = time.monotonic()
+    tier = await safeguarding_tier(request.app, chat_input.message)
+    forward = send_to_rasa(
+        request.app[CLIENT_KEY],
+        settings.rasa_url,
+        session.sender_id,
+        chat_input.message,
+        build_metadata(session, settings),
+    )
+    if tier is not None:
+        # The deadline counts the check itself, so a long message cannot push the reply past it.
+        deadline = max(0.1, SAFETY_DEADLINE_SECONDS - (time.monotonic() - checked_from))
+        return await _safety_chat(request.app, forward, tier, session.audience, deadline)
     try:
-        messages = await send_to_rasa(
-            request.app[CLIENT_KEY],
-            settings.rasa_url,
-            session.sender_id,
-            chat_input.message,
-            build_metadata(session, settings),
-        )
+        messages = await forward
     except RasaUnavailable:
         text = await fallback_text(request.app, api_errors.SORRY_CANT_ANSWER, session.audience)
         return error_response(502, text)
-    if not any(m.get("text") or m.get("buttons") for m in messages):
+    if not _has_answer(messages):
         # Silence is never an answer: the person typing may be in danger.
         text = await fallback_text(request.app, api_errors.SORRY_NO_ANSWER, session.audience)
         return web.json_response({"messages": [{"text": text}], "fallback": True})
     return web.json_response({"messages": messages})
+
+
+async def _rate_limited(request: web.Request, session: Session) -> web.Response:
+    """Too many messages: not forwarded, but a worrying one still gets the safety reply at once."""
+    try:
+        chat_input = parse_chat(await read_json_object(request))
+    except ApiError:
+        chat_input = None
+    tier = None if chat_input is None else await safeguarding_tier(request.app, chat_input.message)
+    if tier is None:
+        raise ApiError(429, api_errors.RATE_LIMITED)
+    audience = chat_input.audience or session.audience
+    return web.json_response({"messages": await safety_messages(request.app, tier, audience), "fallback": True})
+
+
+async def _safety_chat(
+    app: web.Application,
+    forward: Awaitable[list[dict[str, Any]]],
+    tier: str,
+    audience: Optional[str],
+    deadline: float,
+) -> web.Response:
+    """Rasa's answer if it comes within ``deadline`` seconds (it gives the same reply), else our own."""
+    try:
+        messages = await asyncio.wait_for(forward, deadline)
+    except asyncio.TimeoutError:
+        logger.warning("rasa missed the safety deadline; the gateway sends the %s reply", tier)
+    except RasaUnavailable:
+        logger.warning("rasa unavailable; the gateway sends the %s reply", tier)
+    else:
+        if _has_answer(messages):
+            return web.json_response({"messages": messages})
+        logger.warning("rasa gave no answer; the gateway sends the %s reply", tier)
+    return web.json_response({"messages": await safety_messages(app, tier, audience), "fallback": True})
+
+
+def _button_list() -> list[dict[str, str]]:
+    from bot.safety import CHECK_IN_BUTTONS
+
+    return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
+
+
+def _build_safety_messages(council: str, audience: Optional[str], tier: str) -> Optional[list[dict[str, Any]]]:
+    """The safety reply (risk) or the check-in with its buttons, as chat messages; None if it cannot be built."""
+    try:
+        from bot import safety  # late: loading the council profiles is only needed on this path
+
+        if tier == CHECK_IN:
+            return [{"text": safety.check_in(council, audience), "buttons": _button_list()}]
+        return [{"text": safety.safety_reply(council, audience)}]
+    except Exception as exc:  # noqa: BLE001 - the caller falls back to the fixed contacts
+        logger.error("safety reply unavailable: %s", type(exc).__name__)
+        return None
+
+
+def _fixed_safety_messages() -> list[dict[str, Any]]:
+    return [{"text": api_errors.RASA_DOWN}]
+
+
+async def safety_messages(app: web.Application, tier: str, audience: Optional[str]) -> list[dict[str, Any]]:
+    """The gateway's own safety reply for a tier: built off the loop once per council and audience.
+
+    Never fails and never waits long: if building fails or is slow, the fixed contacts
+    (``api_errors.RASA_DOWN``) are sent instead, and building is tried again next time.
+    """
+    council = app[SETTINGS_KEY].council
+    cache = app[SAFETY_REPLY_CACHE_KEY]
+    key = (council, audience, tier)
+    if key not in cache:
+        try:
+            built = await asyncio.wait_for(
+                asyncio.to_thread(_build_safety_messages, council, audience, tier), SAFETY_BUILD_SECONDS
+            )
+        except asyncio.TimeoutError:
+            logger.error("safety reply took too long to build")
+            built = None
+        if built is None:
+            return _fixed_safety_messages()
+        cache[key] = built
+    return [dict(message) for message in cache[key]]
+
+
+def _prepare_safety_sync(council: str) -> dict[tuple, list[dict[str, Any]]]:
+    """Every safety reply this gateway may send, built before the first message arrives."""
+    built = {}
+    for audience in (None, *sorted(AUDIENCES)):
+        for tier in (RISK, CHECK_IN):
+            messages = _build_safety_messages(council, audience, tier)
+            if messages is None:
+                return built  # logged once; each message will try again, then send the fixed contacts
+            built[(council, audience, tier)] = messages
+    return built
+
+
+def _safety_startup(matcher: Optional[SafeguardingMatcher]) -> Callable[[web.Application], Any]:
+    async def prepare_safety(app: web.Application) -> None:
+        # No matcher, no gateway: Rasa loads the same lexicon, so a broken one stops the stack
+        # loudly at start-up instead of quietly losing the 2-second safety reply.
+        if matcher is None:
+            from bot.safeguarding.matcher import default_matcher
+
+            app[MATCHER_KEY] = await asyncio.to_thread(default_matcher)
+        app[SAFETY_REPLY_CACHE_KEY].update(await asyncio.to_thread(_prepare_safety_sync, app[SETTINGS_KEY].council))
+
+    return prepare_safety
 
 
 def _safety_text(council: str, audience: str | None) -> str:
@@ -271,11 +442,14 @@ def create_app(
     session_store: SessionStore | None = None,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     clock: Callable[[], float] = time.monotonic,
+    matcher: Optional[SafeguardingMatcher] = None,
 ) -> web.Application:
     """Build the gateway application.
 
     ``http_client_factory`` returns the aiohttp ClientSession used to reach Rasa (tests
     pass one with a short timeout); ``demo_people`` is only used in demo mode.
+    ``matcher`` is the safeguarding check; by default the shipped lexicon's, built at start-up
+    (tests pass stubs).
     Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret.
     """
     require_safe_secret(settings)
@@ -289,6 +463,10 @@ def create_app(
     app[RATE_LIMIT_KEY] = rate_limit
     app[CLOCK_KEY] = clock
     app[SAFETY_CACHE_KEY] = {}
+    app[SAFETY_REPLY_CACHE_KEY] = {}
+    if matcher is not None:
+        app[MATCHER_KEY] = matcher
+    app.on_startup.append(_safety_startup(matcher))
     app.cleanup_ctx.append(_client_context(http_client_factory or default_client))
     app.on_response_prepare.append(add_security_headers)
 

@@ -15,7 +15,9 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
-DEFAULT_TIMEOUT_SECONDS = 15.0
+#: How long an ordinary message may wait for Rasa. A message the gateway's own safeguarding
+#: check flags waits far less (``bot.gateway.app.SAFETY_DEADLINE_SECONDS``).
+DEFAULT_TIMEOUT_SECONDS = 8.0
 
 
 class RasaUnavailable(Exception):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
+from types import SimpleNamespace
 from typing import Any, AsyncIterator
 
 import aiohttp
@@ -13,7 +15,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import api_errors, create_app
-from bot.gateway.app import STATIC_DIR, retention_phrase
+from bot.gateway import app as gateway_app
+from bot.gateway.app import SAFETY_DEADLINE_SECONDS, STATIC_DIR, retention_phrase
+from bot.gateway.rasa_client import DEFAULT_TIMEOUT_SECONDS
 from bot.gateway.security import CONTENT_SECURITY_POLICY, runner_options
 from bot.gateway.sessions import COOKIE_NAME
 from bot.identity import verify_token
@@ -34,9 +38,13 @@ class FakeRasa:
         self.reply: Any = [{"recipient_id": "x", "text": "hello"}]
         self.status = 200
         self.delay = 0.0
+        self.hang = False  # True: never answer until the test ends (a frozen Rasa or action server)
+        self.release = asyncio.Event()
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.received.append(await request.json())
+        if self.hang:
+            await self.release.wait()
         if self.delay:
             await asyncio.sleep(self.delay)
         return web.json_response(self.reply, status=self.status)
@@ -66,6 +74,7 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     try:
         yield fake, str(server.make_url("")).rstrip("/")
     finally:
+        fake.release.set()
         await server.close()
 
 
@@ -423,6 +432,304 @@ async def test_fixed_contacts_when_safety_reply_breaks(
     assert "999" in text and "0800 1111" in text
 
 
+# ---- the safety reply never waits (safeguarding issue) -------------------------------
+
+DISCLOSURE = "i want to kill myself"
+CHECK_IN_TEXT = "things are a bit much lately"  # flagged only by the stub matcher below
+
+
+class StubMatcher:
+    """Stands in for the safeguarding lexicon: one text per tier (the shipped rules may have no check-in)."""
+
+    def __init__(self, tiers: dict[str, str]) -> None:
+        self.tiers = tiers
+        self.checked = 0
+
+    def check(self, text: str) -> Any:
+        self.checked += 1
+        tier = self.tiers.get(text)
+        return None if tier is None else SimpleNamespace(category="stub", rule="stub.rule", tier=tier)
+
+
+class BrokenMatcher:
+    def check(self, text: str) -> Any:
+        raise RuntimeError("lexicon bug")
+
+
+async def dead_rasa_url() -> str:
+    """A loopback address where nothing listens (a port grabbed, then let go)."""
+    probe = TestServer(web.Application())
+    await probe.start_server()
+    url = str(probe.make_url("")).rstrip("/")
+    await probe.close()
+    return url
+
+
+async def timed_post(client: TestClient, body: dict) -> tuple[float, int, dict]:
+    began = time.monotonic()
+    response = await client.post("/api/chat", json=body)
+    payload = await response.json()
+    return time.monotonic() - began, response.status, payload
+
+
+def check_in_buttons() -> list[dict[str, str]]:
+    from bot.safety import CHECK_IN_BUTTONS
+
+    return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
+
+
+def test_deadlines() -> None:
+    assert SAFETY_DEADLINE_SECONDS == 1.5
+    assert DEFAULT_TIMEOUT_SECONDS == 8.0
+    assert "try again" not in api_errors.SORRY_CANT_ANSWER.lower()
+
+
+@pytest.mark.asyncio
+async def test_disclosure_with_frozen_rasa_gets_safety_reply_within_2_seconds(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.safety import safety_reply
+
+    fake, _ = fake_rasa
+    fake.hang = True
+    caplog.set_level(logging.DEBUG)
+    elapsed, status, body = await timed_post(demo_client, {"message": DISCLOSURE, "audience": "child"})
+    assert elapsed < 2.0
+    assert status == 200
+    assert body == {"messages": [{"text": safety_reply("calderdale", "child")}], "fallback": True}
+    text = body["messages"][0]["text"]
+    for number in ("999", "0800 1111", "116 123"):
+        assert number in text
+    assert "try again" not in text.lower()
+    assert len(fake.received) == 1  # Rasa was still told (its tracker keeps the conversation)
+    assert "kill" not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_disclosure_with_rasa_down_gets_safety_reply_at_once(fake_rasa: tuple[FakeRasa, str]) -> None:
+    from bot.safety import safety_reply
+
+    client = await start_client(make_settings(await dead_rasa_url()))
+    try:
+        elapsed, status, body = await timed_post(client, {"message": DISCLOSURE})
+        assert elapsed < SAFETY_DEADLINE_SECONDS
+        assert status == 200
+        assert body == {"messages": [{"text": safety_reply("calderdale", None)}], "fallback": True}
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status,reply", [(500, {"oops": 1}), (200, []), (200, [{"recipient_id": "x", "text": ""}])])
+async def test_disclosure_with_rasa_failing_or_silent_gets_safety_reply(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], status: int, reply: Any
+) -> None:
+    from bot.safety import safety_reply
+
+    fake, _ = fake_rasa
+    fake.status, fake.reply = status, reply
+    elapsed, code, body = await timed_post(demo_client, {"message": DISCLOSURE, "audience": "parent"})
+    assert code == 200
+    assert body == {"messages": [{"text": safety_reply("calderdale", "parent")}], "fallback": True}
+
+
+@pytest.mark.asyncio
+async def test_long_disclosure_is_checked_too(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
+    fake, _ = fake_rasa
+    fake.hang = True
+    message = "sorry this is long. " * 20 + DISCLOSURE  # over INLINE_CHECK_MAX_CHARS: checked in a thread
+    assert len(message) > gateway_app.INLINE_CHECK_MAX_CHARS
+    elapsed, status, body = await timed_post(demo_client, {"message": message})
+    assert elapsed < 2.0 and status == 200 and body["fallback"] is True
+    assert "0800 1111" in body["messages"][0]["text"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("payload", sorted(gateway_app.SAFETY_PAYLOADS))
+async def test_help_now_and_not_safe_buttons_never_wait(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], payload: str
+) -> None:
+    from bot.safety import safety_reply
+
+    fake, _ = fake_rasa
+    fake.hang = True
+    elapsed, status, body = await timed_post(demo_client, {"message": payload})
+    assert elapsed < 2.0
+    assert status == 200
+    assert body == {"messages": [{"text": safety_reply("calderdale", None)}], "fallback": True}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("audience", ["child", "young_person", "parent", None])
+async def test_check_in_with_frozen_rasa_gets_check_in_and_its_buttons(
+    fake_rasa: tuple[FakeRasa, str], audience: str | None
+) -> None:
+    from bot.safety import check_in
+
+    fake, url = fake_rasa
+    fake.hang = True
+    client = await start_client(make_settings(url), matcher=StubMatcher({CHECK_IN_TEXT: "check_in"}))
+    try:
+        body_in = {"message": CHECK_IN_TEXT} if audience is None else {"message": CHECK_IN_TEXT, "audience": audience}
+        elapsed, status, body = await timed_post(client, body_in)
+        assert elapsed < 2.0
+        assert status == 200
+        assert body == {
+            "messages": [{"text": check_in("calderdale", audience), "buttons": check_in_buttons()}],
+            "fallback": True,
+        }
+        assert len(body["messages"][0]["buttons"]) == 2
+        assert "0800 1111" in body["messages"][0]["text"] or audience == "parent"
+        assert "999" in body["messages"][0]["text"]
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_flagged_message_gets_rasas_reply_unchanged_when_rasa_is_quick(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.reply = [
+        {"recipient_id": "x", "text": "Rasa's own safety reply"},
+        {"recipient_id": "x", "text": "Are you safe?", "buttons": [{"title": "I'm safe", "payload": "/safety_ok"}]},
+    ]
+    elapsed, status, body = await timed_post(demo_client, {"message": DISCLOSURE})
+    assert status == 200
+    assert body == {
+        "messages": [
+            {"text": "Rasa's own safety reply"},
+            {"text": "Are you safe?", "buttons": [{"title": "I'm safe", "payload": "/safety_ok"}]},
+        ]
+    }
+    assert fake.received[0]["message"] == DISCLOSURE
+
+
+@pytest.mark.asyncio
+async def test_flagged_message_waits_for_rasa_up_to_the_deadline(
+    fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway_app, "SAFETY_DEADLINE_SECONDS", 0.5)
+    fake, url = fake_rasa
+    fake.delay = 0.2
+    client = await start_client(make_settings(url), matcher=StubMatcher({"worrying": "risk"}))
+    try:
+        _, status, body = await timed_post(client, {"message": "worrying"})
+        assert status == 200 and body == {"messages": [{"text": "hello"}]}
+        fake.delay = 1.0
+        elapsed, status, body = await timed_post(client, {"message": "worrying"})
+        assert elapsed < 1.0 and status == 200 and body["fallback"] is True
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_ordinary_message_is_not_cut_short_by_the_safety_deadline(
+    fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway_app, "SAFETY_DEADLINE_SECONDS", 0.1)
+    fake, url = fake_rasa
+    fake.delay = 0.3
+    matcher = StubMatcher({})
+    client = await start_client(make_settings(url), matcher=matcher)
+    try:
+        _, status, body = await timed_post(client, {"message": "what is a review"})
+        assert status == 200 and body == {"messages": [{"text": "hello"}]}
+        assert matcher.checked == 1
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_ordinary_message_with_rasa_down_opens_with_help_not_try_again() -> None:
+    client = await start_client(make_settings(await dead_rasa_url()))
+    try:
+        response = await client.post("/api/chat", json={"message": "what is a review", "audience": "child"})
+        assert response.status == 502
+        text = (await response.json())["error"]
+        assert "try again" not in text.lower()
+        assert text.startswith(api_errors.SORRY_CANT_ANSWER)
+        assert "0800 1111" in text
+        # The most urgent contacts come first: 999, then Childline, then Samaritans.
+        assert text.index("999") < text.index("0800 1111") < text.index("116 123") < text.index("0808 800 5000")
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_fixed_contacts_when_safety_reply_cannot_be_built(
+    fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.safety
+
+    def broken(*_args: Any) -> str:
+        raise RuntimeError("content missing")
+
+    monkeypatch.setattr(bot.safety, "safety_reply", broken)
+    monkeypatch.setattr(bot.safety, "check_in", broken)
+    fake, url = fake_rasa
+    fake.hang = True
+    client = await start_client(make_settings(url), matcher=StubMatcher({DISCLOSURE: "risk", CHECK_IN_TEXT: "check_in"}))
+    try:
+        for message in (DISCLOSURE, CHECK_IN_TEXT):
+            elapsed, status, body = await timed_post(client, {"message": message})
+            assert elapsed < 2.0 and status == 200
+            assert body == {"messages": [{"text": api_errors.RASA_DOWN}], "fallback": True}
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_safety_replies_are_built_at_start_up_not_per_message(
+    fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.safety
+
+    calls: list[tuple] = []
+    real = bot.safety.safety_reply
+    monkeypatch.setattr(bot.safety, "safety_reply", lambda *a: calls.append(a) or real(*a))
+    fake, url = fake_rasa
+    fake.status = 500
+    client = await start_client(make_settings(url))
+    try:
+        built = len(calls)
+        assert built >= 1
+        for _ in range(3):
+            body = await (await client.post("/api/chat", json={"message": DISCLOSURE, "audience": "child"})).json()
+            assert body["fallback"] is True
+        assert len(calls) == built
+    finally:
+        await client.close()
+
+
+@pytest.mark.asyncio
+async def test_rate_limited_disclosure_still_gets_the_safety_reply(fake_rasa: tuple[FakeRasa, str]) -> None:
+    from bot.safety import safety_reply
+
+    fake, url = fake_rasa
+    client = await start_client(make_settings(url), rate_limit=1)
+    try:
+        assert (await client.post("/api/chat", json={"message": "hi"})).status == 200
+        elapsed, status, body = await timed_post(client, {"message": DISCLOSURE, "audience": "child"})
+        assert elapsed < 2.0 and status == 200
+        assert body == {"messages": [{"text": safety_reply("calderdale", "child")}], "fallback": True}
+        assert len(fake.received) == 1  # not forwarded: the limit still protects Rasa
+        limited = await client.post("/api/chat", json={"message": "hi"})
+        assert limited.status == 429
+        assert await limited.json() == {"error": api_errors.RATE_LIMITED}
+    finally:
+        await client.close()
+
+@pytest.mark.asyncio
+async def test_a_broken_matcher_never_stops_the_message(fake_rasa: tuple[FakeRasa, str]) -> None:
+    client = await start_client(make_settings(fake_rasa[1]), matcher=BrokenMatcher())
+    try:
+        _, status, body = await timed_post(client, {"message": "hello"})
+        assert status == 200 and body == {"messages": [{"text": "hello"}]}
+    finally:
+        await client.close()
+
+
 @pytest.mark.asyncio
 async def test_only_text_buttons_custom_pass_through(demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]) -> None:
     fake, _ = fake_rasa
@@ -462,7 +769,8 @@ async def test_logs_hold_no_message_text_token_case_ref_or_name(
     await demo_client.post("/api/chat", json={"message": secret_text})
     await demo_client.post("/api/chat", json={"message": "x" * 1001 + "zebra-marker"})
     fake.status = 500
-    await demo_client.post("/api/chat", json={"message": secret_text})
+    await demo_client.post("/api/chat", json={"message": secret_text})  # flagged: the gateway's own safety reply
+    await demo_client.post("/api/chat", json={"message": "what is a zebra-marker"})  # not flagged: 502
     await demo_client.get("/static/zebra-marker-in-path")
     token = fake.received[0]["metadata"]["carechat_token"]
     text = caplog.text

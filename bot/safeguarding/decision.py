@@ -1,0 +1,90 @@
+"""Which reply a message's safeguarding signals earn: the full safety reply, a check-in, or none.
+
+Why one function for it: the NLU component, the action server (which sees the previous turn),
+the gateway (when the other services are down) and the evaluation must all decide the same
+way. The asymmetry is deliberate: a false alarm costs a child one kind sentence, a miss can
+cost far more, so anything that might be a risk gets at least the check-in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.safeguarding.lexicon import CHECK_IN, RISK
+from bot.safeguarding.matcher import Signal
+
+UNSPECIFIED = "unspecified"
+
+#: Classifier score at or above which the full safety reply is given without a lexicon hit.
+RISK_SCORE = 0.9
+#: Classifier score at or above which a message gets the check-in.
+CHECK_IN_SCORE = 0.8
+#: A lexicon risk rule (not a strong one) needs this much agreement from the classifier for
+#: the full reply; below it the message gets the check-in ("my carer would kill me if I
+#: failed maths").
+CONFIRM_SCORE = 0.7
+#: Lower bar for a short reply straight after the bot answered: read with that turn.
+CONTEXT_SCORE = 0.4
+#: Lower bar for a message the bot was about to turn away as off-topic or unclear.
+TURNED_AWAY_SCORE = 0.5
+#: "Short": a reply of at most this many words is read with the turn before it.
+SHORT_REPLY_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision: tier (risk or check_in), category, and what caught it."""
+
+    tier: str
+    category: str
+    source: str  # "lexicon", "classifier", "intent", "context"
+    rule: str
+
+    def as_parse_data(self) -> dict[str, str]:
+        """What goes into Rasa's parse data (no message text, ever)."""
+        return {"tier": self.tier, "category": self.category, "source": self.source, "rule": self.rule}
+
+
+def is_short_reply(text: str) -> bool:
+    """A few words without a question of their own: probably an answer to the last turn."""
+    words = text.split()
+    return 0 < len(words) <= SHORT_REPLY_WORDS
+
+
+def decide(
+    signal: Optional[Signal],
+    score: Optional[float] = 0.0,
+    score_category: str = UNSPECIFIED,
+    intent_hit: bool = False,
+    follows_bot_turn: bool = False,
+    text: str = "",
+    turned_away: bool = False,
+) -> Optional[Outcome]:
+    """Combine the lexicon signal, the classifier's score and the context into an outcome.
+
+    ``score`` is the trained classifier's probability that the message signals harm (None
+    where no classifier is loaded: the lexicon's own tiers then stand);
+    ``intent_hit`` says DIET itself predicted the safeguarding intent confidently;
+    ``follows_bot_turn`` says the message answers something the bot just said;
+    ``turned_away`` says the bot was about to answer "I can't help with that" or a menu: a
+    message with some sign of distress and no care words is a risk to check, not off-topic.
+    """
+    if score is None:
+        if signal is None:
+            return Outcome(RISK, score_category, "intent", "intent") if intent_hit else None
+        return Outcome(signal.tier, signal.category, "lexicon", signal.rule)
+    if signal is not None and signal.tier == RISK and (signal.strong or score >= CONFIRM_SCORE):
+        return Outcome(RISK, signal.category, "lexicon", signal.rule)
+    if score >= RISK_SCORE:
+        return Outcome(RISK, score_category, "classifier", "classifier")
+    if intent_hit:
+        return Outcome(RISK, score_category, "intent", "intent")
+    if signal is not None:
+        return Outcome(CHECK_IN, signal.category, "lexicon", signal.rule)
+    if score >= CHECK_IN_SCORE:
+        return Outcome(CHECK_IN, score_category, "classifier", "classifier")
+    if follows_bot_turn and is_short_reply(text) and score >= CONTEXT_SCORE:
+        return Outcome(CHECK_IN, score_category, "context", "context")
+    if turned_away and score >= TURNED_AWAY_SCORE:
+        return Outcome(CHECK_IN, score_category, "context", "turned_away")
+    return None

@@ -1,0 +1,63 @@
+"""Which reply a message's signals earn: the table of bot.safeguarding.decision.decide."""
+import pytest
+
+from bot.safeguarding import decision as d
+from bot.safeguarding.lexicon import CHECK_IN, RISK
+from bot.safeguarding.matcher import Signal
+
+STRONG = Signal("suicide", "suicide.kill_self", RISK, strong=True)
+WEAK_RISK = Signal("physical_abuse", "physical_abuse.harm_me", RISK)
+CHECK = Signal("suicide", "suicide.nobody_notice", CHECK_IN)
+
+
+@pytest.mark.parametrize("signal, score, expected", [
+    (STRONG, 0.0, (RISK, "lexicon")),                     # unambiguous words need nobody's agreement
+    (WEAK_RISK, d.CONFIRM_SCORE, (RISK, "lexicon")),      # words and classifier agree
+    (WEAK_RISK, d.CONFIRM_SCORE - 0.01, (CHECK_IN, "lexicon")),  # "my carer would kill me if..."
+    (CHECK, 0.0, (CHECK_IN, "lexicon")),
+    (CHECK, d.RISK_SCORE, (RISK, "classifier")),          # classifier sure: the full reply
+    (None, d.RISK_SCORE, (RISK, "classifier")),
+    (None, d.CHECK_IN_SCORE, (CHECK_IN, "classifier")),
+    (None, d.CHECK_IN_SCORE - 0.01, None),
+    (None, 0.0, None),
+])
+def test_tiers(signal, score, expected):
+    outcome = d.decide(signal, score, "suicide")
+    assert (outcome and (outcome.tier, outcome.source)) == expected
+
+
+def test_without_a_classifier_the_lexicon_tier_stands():
+    assert d.decide(WEAK_RISK, None).tier == RISK
+    assert d.decide(CHECK, None).tier == CHECK_IN
+    assert d.decide(None, None) is None
+    assert d.decide(None, None, intent_hit=True).tier == RISK
+
+
+def test_diet_intent_alone_gives_the_full_reply():
+    outcome = d.decide(None, 0.1, intent_hit=True)
+    assert (outcome.tier, outcome.source) == (RISK, "intent")
+
+
+def test_short_reply_after_the_bot_spoke_is_read_with_that_turn():
+    score = d.CONTEXT_SCORE
+    assert d.decide(None, score, text="wont be around for it tbh") is None
+    outcome = d.decide(None, score, follows_bot_turn=True, text="wont be around for it tbh")
+    assert (outcome.tier, outcome.source) == (CHECK_IN, "context")
+    long_text = " ".join(["word"] * (d.SHORT_REPLY_WORDS + 1))
+    assert d.decide(None, score, follows_bot_turn=True, text=long_text) is None
+
+
+def test_a_message_about_to_be_turned_away_is_checked_at_a_lower_bar():
+    score = d.TURNED_AWAY_SCORE
+    assert d.decide(None, score) is None
+    assert d.decide(None, score, turned_away=True).tier == CHECK_IN
+
+
+def test_thresholds_are_ordered():
+    assert d.CONTEXT_SCORE <= d.TURNED_AWAY_SCORE <= d.CHECK_IN_SCORE <= d.RISK_SCORE
+    assert d.CONFIRM_SCORE <= d.RISK_SCORE
+
+
+def test_parse_data_has_no_text():
+    outcome = d.decide(CHECK, 0.2, "suicide")
+    assert set(outcome.as_parse_data()) == {"tier", "category", "source", "rule"}

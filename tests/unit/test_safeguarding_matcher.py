@@ -1,0 +1,183 @@
+"""The safeguarding lexicon and matcher, in plain Python (no Rasa, no spaCy).
+
+The phrase lists the lexicon was written with (content/safeguarding/training/phrases_*.txt)
+and the older holdout (tests/safety/crisis_holdout.txt) are the contract for the lexicon
+alone: every crisis line fires (as a full reply or a check-in), and no ordinary line gets
+the full safety reply from the lexicon's strong rules.
+"""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.safeguarding.lexicon import CHECK_IN, LEXICON_PATH, RISK, LexiconError, load_lexicon, parse_lexicon
+from bot.safeguarding.matcher import AGE_GAP_RULE, Signal, default_matcher, tokenise, verb_forms
+from bot.safeguarding.phrase_sets import read_phrase_list
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING = ROOT / "content" / "safeguarding" / "training"
+HOLDOUT = ROOT / "tests" / "safety" / "crisis_holdout.txt"
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return default_matcher()
+
+
+@pytest.fixture(scope="module")
+def raw_lexicon():
+    return yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+
+
+# --- the phrase lists ----------------------------------------------------------------------
+@pytest.mark.parametrize("path", [TRAINING / "phrases_crisis.txt", HOLDOUT], ids=["phrases", "holdout"])
+def test_every_crisis_phrase_fires(matcher, path):
+    phrases = read_phrase_list(path)
+    assert len(phrases) >= 40
+    missed = [(p.line, p.text) for p in phrases if matcher.check(p.text) is None]
+    assert missed == []
+
+
+def test_ordinary_phrases_never_get_a_strong_rule(matcher):
+    phrases = read_phrase_list(TRAINING / "phrases_ordinary.txt")
+    assert len(phrases) >= 120
+    strong = [(p.line, s.rule) for p in phrases if (s := matcher.check(p.text)) and s.strong]
+    assert strong == []
+
+
+def test_ordinary_phrases_rarely_fire_at_all(matcher):
+    phrases = read_phrase_list(TRAINING / "phrases_ordinary.txt")
+    fired = [p.text for p in phrases if matcher.check(p.text)]
+    assert len(fired) / len(phrases) < 0.03, fired
+
+
+# --- the lexicon as data ------------------------------------------------------------------
+def test_lexicon_has_both_tiers_and_every_category_is_used():
+    lexicon = load_lexicon()
+    tiers = {r.tier for r in lexicon.rules}
+    assert tiers == {RISK, CHECK_IN}
+    used = {r.category for r in lexicon.rules}
+    assert used <= set(lexicon.categories)
+    assert {"suicide", "self_harm", "running_away", "nowhere_to_sleep", "physical_abuse", "sexual_abuse",
+            "online_abuse", "exploitation", "neglect", "domestic_abuse", "fear_of_home", "unsafe_adult",
+            "worried_about_someone"} <= used
+
+
+@pytest.mark.parametrize("break_it, message", [
+    (lambda d: d["rules"].append(dict(d["rules"][0])), "appears twice"),
+    (lambda d: d["rules"][0].update(category="nonsense"), "unknown category"),
+    (lambda d: d["rules"][0].update(tier="maybe"), "tier must be"),
+    (lambda d: d["rules"][0].update(pattern="$NOSUCHLIST hurts"), "unknown word list"),
+    (lambda d: d.update(strong=["no.such.rule"]), "unknown rules"),
+    (lambda d: d.pop("word_lists"), "'word_lists' must be"),
+])
+def test_malformed_lexicon_is_refused_with_a_reason(raw_lexicon, break_it, message):
+    data = yaml.safe_load(yaml.safe_dump(raw_lexicon))
+    break_it(data)
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(data)
+
+
+# --- normalising and tokenising -------------------------------------------------------------
+@pytest.mark.parametrize("raw, expected", [
+    ("i wanna dieeeee", "i want to die"),
+    ("KMS", "kill myself"),
+    ("i want to k1ll myself", "i want to kill myself"),
+    ("he r*ped me", "he raped me"),
+    ("hes hurtin me", "he's hurting me"),
+    ("i feel sucidal", "i feel suicidal"),
+    ("cut myslef", "cut myself"),
+    ("my step-dad hits me", "my stepdad hits me"),
+    ("i self harm", "i selfharm"),
+    ("no where to sleep 2nite", "nowhere to sleep tonight"),
+    ("i dont want 2 live", "i don't want to live"),
+])
+def test_normalise_folds_text_speak_leet_and_typos(matcher, raw, expected):
+    assert matcher.normalise(raw) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "can i leave care at 16", "what is section 20", "my review is on 3rd june at 10am",
+    "i cut my hair", "i'm sitting my exams", "is a care order forever",
+])
+def test_normalise_leaves_ordinary_words_and_numbers_alone(matcher, text):
+    assert matcher.normalise(text) == text
+
+
+def test_tokenise_splits_like_spacy_for_what_the_patterns_need():
+    assert [t.text for t in tokenise("i don't, can't, i'm (ok)!")] == [
+        "i", "do", "n't", ",", "ca", "n't", ",", "i", "'m", "(", "ok", ")", "!"]
+    assert [t.text for t in tokenise("cannot stay-over")] == ["can", "not", "stay", "-", "over"]
+
+
+def test_verb_forms_cover_regular_and_irregular_verbs():
+    irregular = load_lexicon().irregular_verbs
+    assert {"hits", "hitting"} <= set(verb_forms("hit", irregular))
+    assert {"beaten", "beats"} <= set(verb_forms("beat", irregular))
+    assert {"strangles", "strangled", "strangling"} <= set(verb_forms("strangle", irregular))
+    assert {"dragged", "dragging"} <= set(verb_forms("drag", irregular))
+
+
+# --- categories, tiers and rules -----------------------------------------------------------
+@pytest.mark.parametrize("text, category, tier", [
+    ("i want to unalive myself", "suicide", RISK),
+    ("i've been cutting my arms", "self_harm", RISK),
+    ("my stepdad hits me", "physical_abuse", RISK),
+    ("he touches me when mum is out", "sexual_abuse", RISK),
+    ("there's no food in the house", "neglect", RISK),
+    ("they make me sell drugs in another town", "exploitation", RISK),
+    ("a guy on roblox keeps asking me to send him pics", "online_abuse", RISK),
+    ("my dad hits my mum", "domestic_abuse", RISK),
+    ("he's got a knife", "immediate_danger", RISK),
+    ("people at school keep telling me to kys", "bullying_threats", RISK),
+    ("nobody would even notice if i was gone", "suicide", CHECK_IN),
+    ("took a few extra tablets, its nothing", "self_harm", CHECK_IN),
+    ("i'm dreading going back there after contact", "fear_of_home", CHECK_IN),
+    ("mum is passed out drunk again", "neglect", RISK),
+])
+def test_each_category_has_a_recognisable_example(matcher, text, category, tier):
+    signal = matcher.check(text)
+    assert signal is not None and (signal.category, signal.tier) == (category, tier), (text, signal)
+
+
+def test_full_reply_rules_win_over_check_in_rules(matcher):
+    assert matcher.check("nobody would notice if i was gone so i want to kill myself").tier == RISK
+
+
+def test_most_urgent_category_wins_when_several_rules_fire(matcher):
+    assert matcher.check("my dad hits me and i want to kill myself").category == "suicide"
+
+
+def test_disclosure_after_a_question_still_fires(matcher):
+    assert matcher.check("what is an sgo also my stepdad hits me") is not None
+
+
+def test_negative_patterns_veto_only_the_match_they_overlap(matcher):
+    assert matcher.check("hit me up later") is None
+    assert matcher.check("hit me up later, he hits me every night") is not None
+
+
+def test_strong_rules_are_marked(matcher):
+    assert matcher.check("i want to kill myself").strong
+    assert not matcher.check("my mum will kill me").strong
+
+
+def test_signal_carries_a_rule_id_not_message_text(matcher):
+    signal = matcher.check("my uncle touched me")
+    assert isinstance(signal, Signal)
+    assert signal.rule in {r.id for r in load_lexicon().rules}
+    assert "uncle" not in signal.rule
+
+
+def test_age_gap_fires_only_for_a_child_with_an_adult_partner(matcher):
+    assert matcher.check("i'm 14 and my boyfriend is 22").rule == AGE_GAP_RULE
+    assert matcher.check("i'm 17 and my boyfriend is 18") is None
+
+
+def test_long_message_is_checked_quickly(matcher):
+    import time
+
+    text = "what is a special guardianship order and how does it differ from a care order " * 12
+    start = time.perf_counter()
+    assert matcher.check(text + " he hits me") is not None
+    assert time.perf_counter() - start < 2.0
