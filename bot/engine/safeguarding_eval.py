@@ -94,6 +94,18 @@ class SetReport:
         return out
 
 
+def quiet_rasa_logs() -> None:
+    """Rasa's debug log of each parse includes the message text: keep it out of the report."""
+    import logging
+
+    import structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("rasa", "bot"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 class Parser:
     """Parses messages with a loaded Rasa Agent (the whole NLU pipeline)."""
 
@@ -161,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--model", type=Path, default=None)
     args.add_argument("--min-recall", type=float, default=0.0)
     ns = args.parse_args(argv)
+    quiet_rasa_logs()
     model = ns.model or model_path()
     if not model.exists():
         print(f"No trained model at {model}: run `make model` first.")

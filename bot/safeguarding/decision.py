@@ -16,17 +16,21 @@ from bot.safeguarding.matcher import Signal
 UNSPECIFIED = "unspecified"
 
 #: Classifier score at or above which the full safety reply is given without a lexicon hit.
-RISK_SCORE = 0.9
+RISK_SCORE = 0.95
 #: Classifier score at or above which a message gets the check-in.
 CHECK_IN_SCORE = 0.8
 #: A lexicon risk rule (not a strong one) needs this much agreement from the classifier for
 #: the full reply; below it the message gets the check-in ("my carer would kill me if I
 #: failed maths").
-CONFIRM_SCORE = 0.7
+CONFIRM_SCORE = 0.8
+#: Below this score the classifier overrules a lexicon rule that is not strong: the words
+#: matched, but nothing else about the message looks like harm ("a play about a child in care
+#: who runs away"). Strong rules ("kill myself", "county lines") are never overruled.
+VETO_SCORE = 0.15
 #: Lower bar for a short reply straight after the bot answered: read with that turn.
 CONTEXT_SCORE = 0.4
 #: Lower bar for a message the bot was about to turn away as off-topic or unclear.
-TURNED_AWAY_SCORE = 0.5
+TURNED_AWAY_SCORE = 0.75
 #: "Short": a reply of at most this many words is read with the turn before it.
 SHORT_REPLY_WORDS = 12
 
@@ -73,12 +77,16 @@ def decide(
         if signal is None:
             return Outcome(RISK, score_category, "intent", "intent") if intent_hit else None
         return Outcome(signal.tier, signal.category, "lexicon", signal.rule)
+    if signal is not None and not signal.strong and score < VETO_SCORE and not intent_hit:
+        signal = None
     if signal is not None and signal.tier == RISK and (signal.strong or score >= CONFIRM_SCORE):
         return Outcome(RISK, signal.category, "lexicon", signal.rule)
     if score >= RISK_SCORE:
         return Outcome(RISK, score_category, "classifier", "classifier")
-    if intent_hit:
+    if intent_hit and score >= CONFIRM_SCORE:
         return Outcome(RISK, score_category, "intent", "intent")
+    if intent_hit:  # DIET saw 25 crisis examples: a net for the check-in, not alone for the full reply
+        return Outcome(CHECK_IN, score_category, "intent", "intent")
     if signal is not None:
         return Outcome(CHECK_IN, signal.category, "lexicon", signal.rule)
     if score >= CHECK_IN_SCORE:

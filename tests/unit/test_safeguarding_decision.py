@@ -20,6 +20,8 @@ CHECK = Signal("suicide", "suicide.nobody_notice", CHECK_IN)
     (None, d.CHECK_IN_SCORE, (CHECK_IN, "classifier")),
     (None, d.CHECK_IN_SCORE - 0.01, None),
     (None, 0.0, None),
+    (WEAK_RISK, d.VETO_SCORE - 0.01, None),               # "a play about a child who runs away"
+    (STRONG, d.VETO_SCORE - 0.01, (RISK, "lexicon")),     # strong rules are never overruled
 ])
 def test_tiers(signal, score, expected):
     outcome = d.decide(signal, score, "suicide")
@@ -33,8 +35,10 @@ def test_without_a_classifier_the_lexicon_tier_stands():
     assert d.decide(None, None, intent_hit=True).tier == RISK
 
 
-def test_diet_intent_alone_gives_the_full_reply():
+def test_diet_intent_gives_the_check_in_and_the_full_reply_when_the_classifier_agrees():
     outcome = d.decide(None, 0.1, intent_hit=True)
+    assert (outcome.tier, outcome.source) == (CHECK_IN, "intent")
+    outcome = d.decide(None, d.CONFIRM_SCORE, intent_hit=True)
     assert (outcome.tier, outcome.source) == (RISK, "intent")
 
 
