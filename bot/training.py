@@ -17,7 +17,8 @@ from bot.settings import PROJECT_ROOT
 
 MODEL_PREFIX = "carechat-"
 HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy", "bot/engine", "bot/safeguarding",
-               "content/safeguarding", "requirements/engine.lock")
+               "content/safeguarding/lexicon.yml", "content/safeguarding/training",
+               "requirements/engine.lock")
 
 
 def _files_under(path: Path) -> list[Path]:
