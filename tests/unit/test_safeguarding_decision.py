@@ -14,7 +14,7 @@ CHECK = Signal("suicide", "suicide.nobody_notice", CHECK_IN)
     (STRONG, 0.0, (RISK, "lexicon")),                     # unambiguous words need nobody's agreement
     (WEAK_RISK, d.CONFIRM_SCORE, (RISK, "lexicon")),      # words and classifier agree
     (WEAK_RISK, d.CONFIRM_SCORE - 0.01, (CHECK_IN, "lexicon")),  # "my carer would kill me if..."
-    (CHECK, 0.0, (CHECK_IN, "lexicon")),
+    (CHECK, d.VETO_SCORE, (CHECK_IN, "lexicon")),
     (CHECK, d.RISK_SCORE, (RISK, "classifier")),          # classifier sure: the full reply
     (None, d.RISK_SCORE, (RISK, "classifier")),
     (None, d.CHECK_IN_SCORE, (CHECK_IN, "classifier")),
