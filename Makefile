@@ -32,7 +32,7 @@ envs: $(ENGINE)/.lock-installed $(APP)/.lock-installed
 # --- spaCy pipeline: blank English + lookup lemmatizer + term ruler from the cards ---
 CARD_FILES := $(wildcard content/cards/*.yml)
 
-$(PATTERNS): $(CARD_FILES) bot/content.py $(APP)/.lock-installed
+$(PATTERNS): $(CARD_FILES) bot/knowledge/cards.py $(APP)/.lock-installed
 	@$(APP_PY) -m bot content patterns --out $(PATTERNS)
 
 $(PIPELINE)/meta.json: $(PATTERNS) bot/engine/spacy_pipeline.py $(ENGINE)/.lock-installed
@@ -78,7 +78,7 @@ clean:
 EVAL_MODEL = $(if $(MODEL),--model $(abspath $(MODEL)),)
 
 eval: envs pipeline
-	@$(ENGINE_PY) -m bot.evaluation.run_eval $(EVAL_MODEL) $(if $(filter 1 yes true,$(CV)),--cv,)
+	@$(ENGINE_PY) -m bot.engine.evaluation.run_eval $(EVAL_MODEL) $(if $(filter 1 yes true,$(CV)),--cv,)
 
 bench: envs pipeline
 	@$(APP_PY) -m bot.evaluation.bench $(EVAL_MODEL) \

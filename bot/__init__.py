@@ -1,7 +1,14 @@
-"""CareChat's app library: content, case store, identity, review rules, gateway and CLI.
+"""CareChat's library. Folders by concern, and which environment each runs in:
 
-Everything here runs in the *app* environment (rasa-sdk, SQLAlchemy 2.x), except
-``bot.engine``, which runs inside the Rasa server (Rasa, spaCy, scikit-learn), and
-``bot.safeguarding``, plain Python (standard library and PyYAML) that runs in both: the
-same safeguarding check guards every message inside Rasa and in the gateway.
+- ``knowledge`` (both): cards, councils, comparisons, choosing a card, scope, fallback, who to
+  ask, the safety reply.
+- ``safeguarding`` (both): the lexicon, matcher and decision that guard every message.
+- ``personal`` (app): identity tokens, the case store, personal lookups, review dates.
+- ``gateway`` (app): the web page, sessions, limits and the safety deadline.
+- ``ops`` (app; ``training`` in both): command line, stack runner, training, retention, reports.
+- ``engine`` (engine): everything that runs inside the Rasa server, and its evaluation.
+- ``evaluation`` (app): the speed and memory benchmark.
+- ``assistant`` (app): the one facade the Rasa actions call; ``settings`` (both): configuration.
+
+tests/unit/test_environment_boundary.py checks that no module crosses its environment.
 """

@@ -1,6 +1,6 @@
-"""``python -m bot``: CareChat's command line (see ``bot.cli``)."""
+"""``python -m bot``: CareChat's command line (see ``bot.ops.cli``)."""
 import sys
 
-from bot.cli import main
+from bot.ops.cli import main
 
 sys.exit(main())

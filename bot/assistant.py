@@ -11,13 +11,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from bot.compare import compare_text, load_order_facts
-from bot.content import Library, load_library
-from bot.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
-from bot.handoff import handoff_reply
-from bot.routing import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
-from bot.scope import TopicScope, load_scope
-from bot.identity import TokenRejected, verify_token
+from bot.knowledge.comparisons import compare_text, load_order_facts
+from bot.knowledge.cards import Library, load_library
+from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
+from bot.knowledge.who_to_ask import handoff_reply
+from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
+from bot.knowledge.scope import TopicScope, load_scope
+from bot.personal.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class CareChat:
 
     @property
     def scope(self) -> TopicScope:
-        """Evidence words per topic (:mod:`bot.scope`), built on first use from data/nlu."""
+        """Evidence words per topic (:mod:`bot.knowledge.scope`), built on first use from data/nlu."""
         if self._scope is None:
             self._scope = load_scope(self.library)
         return self._scope
@@ -99,7 +99,7 @@ class CareChat:
     def session_factory(self):
         """The case store is opened on first personal lookup, so knowledge turns never wait for it."""
         if self._session_factory is None:
-            from bot.casestore.db import session_factory
+            from bot.personal.casestore.db import session_factory
 
             self._session_factory = session_factory(self.settings.case_store_url)
         return self._session_factory
@@ -107,13 +107,13 @@ class CareChat:
     # --- safety net -------------------------------------------------------------------
     def safety(self) -> Reply:
         """The fixed safety reply with this council's contacts."""
-        from bot.safety import safety_reply_for
+        from bot.knowledge.safety_reply import safety_reply_for
 
         return Reply(safety_reply_for(self.council))
 
     def check_in(self, audience: str = DEFAULT_AUDIENCE) -> Reply:
         """The gentle check-in for a message that might be a risk, with its two answers."""
-        from bot.safety import CHECK_IN_BUTTONS, check_in_for
+        from bot.knowledge.safety_reply import CHECK_IN_BUTTONS, check_in_for
 
         return Reply(check_in_for(self.council, audience),
                      [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS])
@@ -167,9 +167,9 @@ class CareChat:
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
                      confidence: float | None = None, text: str | None = None) -> Reply:
-        """Find the card the user asked about (:func:`bot.routing.route`) and render it.
+        """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it.
 
-        With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.scope`);
+        With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.knowledge.scope`);
         without one the message gets the out-of-scope reply instead of a confident wrong card.
         """
         entities = list(entities)
@@ -214,12 +214,12 @@ class CareChat:
             return None
 
     def next_review(self, token: str | None) -> Reply:
-        from bot.lookups import next_review_reply
+        from bot.personal.lookups import next_review_reply
 
         case_ref = self._verified_case_ref(token)
         if case_ref is None:
             return Reply(SIGN_IN_NEEDED)
-        from bot.reviews import ReviewTimetable
+        from bot.personal.review_dates import ReviewTimetable
 
         council = self.council
         timetable = ReviewTimetable(**council.review_timetable.as_kwargs())
@@ -227,12 +227,12 @@ class CareChat:
         return Reply(reply.text)
 
     def advocate(self, token: str | None) -> Reply:
-        from bot.lookups import advocate_reply
+        from bot.personal.lookups import advocate_reply
 
         case_ref = self._verified_case_ref(token)
         if case_ref is None:
             return Reply(SIGN_IN_NEEDED)
-        from bot.lookups import AdvocacyInfo
+        from bot.personal.lookups import AdvocacyInfo
 
         council = self.council
         advocacy = AdvocacyInfo(council.name, council.advocacy.how_to_ask, council.advocacy.source)

@@ -1,5 +1,5 @@
-"""Measured quality and speed: ``make eval`` (bot.evaluation.eval) and ``make bench`` (bot.evaluation.bench).
-
-``bot.evaluation.nlu`` is the held-out NLU scoring core; its pure functions need no Rasa and
-``evaluate_holdout`` runs in the engine environment. See docs/evaluation.md.
+"""App-side measurement: ``make bench`` (``bench``: latency, throughput and memory of the running
+stack, against Rasa's starter bot) and ``loadstats`` (percentiles and tables, shared with the
+engine's turn profiler). Quality figures through a model live in ``bot.engine.evaluation``.
+See docs/evaluation.md.
 """

@@ -10,13 +10,13 @@ What it does, in order (docs/evaluation.md):
    Rasa cache (skipped with ``--no-train``: the report then says "not measured");
 2. the stock starter bot: ``rasa init --no-prompt`` in a temp dir (which trains it, timed the
    same way), served with ``rasa run`` on 127.0.0.1:18105 (REST channel);
-3. CareChat's real stack (``bot.stack.Stack``) on ports 18080/18005/18055 with its own var
+3. CareChat's real stack (``bot.ops.stack.Stack``) on ports 18080/18005/18055 with its own var
    dir under a temp dir and the demo case store loaded; model load time = start to healthy;
 4. per-turn latency p50/p95/p99, messages/s and errors, sequentially and with 20 and 50
    concurrent conversations, for: the starter (REST), CareChat (REST, knowledge and personal
    lookups with a signed token) and CareChat through the gateway (demo sign-in for lookups);
 5. resident memory of each service (VmRSS/VmHWM of the process tree, from /proc);
-6. a profile of CareChat knowledge turns in-process (``bot.evaluation.profile_turn``, engine env).
+6. a profile of CareChat knowledge turns in-process (``bot.engine.evaluation.profile_turn``, engine env).
 
 Writes ``reports/bench-<timestamp>.md`` and prints the tables.
 """
@@ -42,7 +42,7 @@ import aiohttp
 
 from bot.evaluation.loadstats import Series, fmt_ms, fmt_ratio, mb, ratio, series_table, tree_memory_kb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.stack import is_healthy
+from bot.ops.stack import is_healthy
 
 PORT_BASE = 18000
 STARTER_PORT = 18105
@@ -204,7 +204,7 @@ def bench_settings(var_dir: Path, base: int = PORT_BASE) -> Settings:
 
 def patched_server(settings: Settings, model: Path, port: int) -> StarterServer:
     """A second CareChat Rasa server with the cached-validator fix, sharing the bench's action server."""
-    from bot.stack import service_env
+    from bot.ops.stack import service_env
 
     endpoints = settings.var_dir / "endpoints.patched.yml"
     endpoints.write_text(
@@ -212,7 +212,7 @@ def patched_server(settings: Settings, model: Path, port: int) -> StarterServer:
         f'  url: "http://127.0.0.1:{settings.action_port}/webhook"\n'
         "tracker_store:\n  type: SQL\n  dialect: \"sqlite\"\n"
         f'  db: "{settings.var_dir / "tracker-patched.sqlite"}"\n')
-    command = [str(ENGINE_BIN / "python"), "-m", "bot.evaluation.patched_rasa", "run", "--model", str(model),
+    command = [str(ENGINE_BIN / "python"), "-m", "bot.engine.evaluation.patched_rasa", "run", "--model", str(model),
                "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
                "--credentials", str(PROJECT_ROOT / "credentials.yml")]
     return StarterServer(settings.var_dir, port, command=command, env=service_env(settings), cwd=PROJECT_ROOT,
@@ -220,9 +220,9 @@ def patched_server(settings: Settings, model: Path, port: int) -> StarterServer:
 
 
 def load_case_store(settings: Settings) -> None:
-    from bot.casestore.db import session_factory
-    from bot.casestore.demo import load_demo
-    from bot.casestore.migrate import upgrade_to_head
+    from bot.personal.casestore.db import session_factory
+    from bot.personal.casestore.demo import load_demo
+    from bot.personal.casestore.migrate import upgrade_to_head
 
     upgrade_to_head(settings.case_store_url)
     load_demo(session_factory(settings.case_store_url), date.today())
@@ -305,7 +305,7 @@ class Driver:
                 url = self.rasa_url if target == TARGET_REST else self.patched_url
                 metadata = {"audience": "young_person", "council": self.settings.council}
                 if kind == "personal":
-                    from bot.identity import mint_token
+                    from bot.personal.identity import mint_token
 
                     metadata["carechat_token"] = mint_token(PERSONAL_PEOPLE[index % len(PERSONAL_PEOPLE)],
                                                             self.settings)
@@ -367,7 +367,7 @@ def run_profile(model: Path, settings: Settings, work: Path, turns: int) -> dict
     log = work / "profile.log"
     with log.open("w") as handle:
         code = subprocess.run(
-            [str(ENGINE_BIN / "python"), "-m", "bot.evaluation.profile_turn", "--model", str(model),
+            [str(ENGINE_BIN / "python"), "-m", "bot.engine.evaluation.profile_turn", "--model", str(model),
              "--action-url", f"http://127.0.0.1:{settings.action_port}/webhook", "--turns", str(turns),
              "--json", str(out), "--work", str(work)],
             cwd=PROJECT_ROOT, env=_rasa_env(), stdout=handle, stderr=subprocess.STDOUT).returncode
@@ -514,7 +514,7 @@ def resolve_model(model: str | None) -> Path:
         if not path.exists():
             raise SystemExit(f"model not found: {path}")
         return path
-    from bot.training import ensure_model
+    from bot.ops.training import ensure_model
 
     return ensure_model()
 
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=PORT_BASE)
     parser.add_argument("--variant-validator", action="store_true",
                         help="also serve CareChat from a second Rasa server with the cached-validator fix "
-                             "(bot.evaluation.patched_rasa) and measure it side by side")
+                             "(bot.engine.evaluation.patched_rasa) and measure it side by side")
     parser.add_argument("--rest-only", action="store_true", help="knowledge turns over REST only (no gateway, "
                         "no personal lookups): a shorter run for comparing variants")
     parser.add_argument("--starter-pid", type=int, help="(development) use the starter bot already running on "
@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         training["starter"] = build_starter(starter_dir)
         say(f"    trained in {training['starter']['seconds']} s" + (" (reused)" if training["starter"].get("reused") else ""))
 
-        from bot.stack import Stack
+        from bot.ops.stack import Stack
 
         settings = bench_settings(temp / "var", args.port_base)
         load_case_store(settings)
@@ -592,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"    up in {loads['patched']:.1f} s")
                 targets.append((TARGET_PATCHED, "knowledge"))
                 notes.append("The cached-validator row is a second CareChat Rasa server (same model, same action "
-                             "server, its own SQLite tracker store) started by `python -m bot.evaluation.patched_rasa`, "
+                             "server, its own SQLite tracker store) started by `python -m bot.engine.evaluation.patched_rasa`, "
                              "which applies the fix before handing over to Rasa's command line.")
             series = asyncio.run(run_load((settings, starter.url, patched.url if patched else None), plan, targets))
             memory = {"starter: rasa server": tree_memory_kb(starter.process.pid)}

@@ -38,7 +38,7 @@ from bot.gateway.sessions import (
     start_new_conversation,
 )
 from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
-from bot.identity import mint_token
+from bot.personal.identity import mint_token
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
 
@@ -302,7 +302,7 @@ async def _safety_chat(
 
 
 def _button_list() -> list[dict[str, str]]:
-    from bot.safety import CHECK_IN_BUTTONS
+    from bot.knowledge.safety_reply import CHECK_IN_BUTTONS
 
     return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
 
@@ -310,7 +310,7 @@ def _button_list() -> list[dict[str, str]]:
 def _build_safety_messages(council: str, audience: Optional[str], tier: str) -> Optional[list[dict[str, Any]]]:
     """The safety reply (risk) or the check-in with its buttons, as chat messages; None if it cannot be built."""
     try:
-        from bot import safety  # late: loading the council profiles is only needed on this path
+        from bot.knowledge import safety_reply as safety  # late: loading the council profiles is only needed on this path
 
         if tier == CHECK_IN:
             return [{"text": safety.check_in(council, audience), "buttons": _button_list()}]
@@ -373,9 +373,9 @@ def _safety_startup(matcher: Optional[SafeguardingMatcher]) -> Callable[[web.App
 
 
 def _safety_text(council: str, audience: str | None) -> str:
-    """The safety contacts (:func:`bot.safety.safety_contacts`); fixed contacts if they cannot be built."""
+    """The safety contacts (:func:`bot.knowledge.safety_reply.safety_contacts`); fixed contacts if they cannot be built."""
     try:
-        from bot import safety  # late: loading the council profiles is only needed on this path
+        from bot.knowledge import safety_reply as safety  # late: loading the council profiles is only needed on this path
 
         return safety.safety_contacts(council)
     except Exception as exc:  # noqa: BLE001 - the fallback must never fail
@@ -489,9 +489,9 @@ def _load_demo_people(settings: Settings) -> list[dict]:
     if not settings.demo_mode:
         return []
     try:
-        from bot.casestore.demo import list_demo_people
+        from bot.personal.casestore.demo import list_demo_people
     except ImportError:
-        logger.warning("demo mode is on but bot.casestore.demo is not available; no demo people")
+        logger.warning("demo mode is on but bot.personal.casestore.demo is not available; no demo people")
         return []
     return list(list_demo_people())
 

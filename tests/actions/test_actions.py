@@ -8,8 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAdvocateContact, ActionAnswerTopic, ActionNextReview
 from bot.assistant import SIGN_IN_NEEDED, WHICH_TOPIC
-from bot.dates import friendly_date
-from bot.identity import mint_token
+from bot.personal.dates import friendly_date
+from bot.personal.identity import mint_token
 from tests.actions.conftest import TODAY, make_tracker
 
 from datetime import timedelta

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (ActionAnswerTopic, ActionFallbackOffer, ActionHandoff, ActionNoneOfThese,
                              ActionSafetyReply)
-from bot.scope import load_training_examples
+from bot.knowledge.scope import load_training_examples
 from tests.actions.conftest import make_tracker
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, load_settings
-from bot.stack import Stack
-from bot.training import ensure_model
+from bot.ops.stack import Stack
+from bot.ops.training import ensure_model
 
 TEST_SECRET = "e2e-test-secret-" + "x" * 32
 
@@ -36,9 +36,9 @@ def stack_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def case_store(stack_settings):
     """The demo people, loaded into the test stack's own case store."""
-    from bot.casestore.db import session_factory
-    from bot.casestore.demo import load_demo
-    from bot.casestore.migrate import upgrade_to_head
+    from bot.personal.casestore.db import session_factory
+    from bot.personal.casestore.demo import load_demo
+    from bot.personal.casestore.migrate import upgrade_to_head
 
     upgrade_to_head(stack_settings.case_store_url)
     factory = session_factory(stack_settings.case_store_url)

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.dates import friendly_date
-from bot.identity import mint_token
+from bot.personal.dates import friendly_date
+from bot.personal.identity import mint_token
 from tests.e2e.conftest import GatewayClient
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ def booked_review_date(case_store, case_ref: str) -> date:
     """The young person's next booked review, read from the store the stack uses."""
     from sqlalchemy import select
 
-    from bot.casestore.models import Review, YoungPerson
+    from bot.personal.casestore.models import Review, YoungPerson
 
     with case_store() as session:
         person = session.scalars(select(YoungPerson).where(YoungPerson.case_ref == case_ref)).one()
@@ -214,7 +214,7 @@ def test_short_dark_reply_to_an_ordinary_answer_is_checked(gateway: GatewayClien
 
 
 def test_safety_outcomes_are_counted_by_day_without_text(gateway: GatewayClient, stack_settings):
-    from bot.safety_report import count_outcomes, render_csv
+    from bot.ops.safety_report import count_outcomes, render_csv
 
     url = f"sqlite:///{stack_settings.tracker_db_path}"
 

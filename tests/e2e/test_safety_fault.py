@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bot.gateway.rasa_client import DEFAULT_TIMEOUT_SECONDS
-from bot.stack import is_healthy
+from bot.ops.stack import is_healthy
 from tests.e2e.conftest import GatewayClient
 
 pytestmark = pytest.mark.e2e

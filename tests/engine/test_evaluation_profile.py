@@ -5,7 +5,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.evaluation.profile_turn import cached_validation_patch, validation_cost
+from bot.engine.evaluation.profile_turn import cached_validation_patch, validation_cost
 
 GOOD = {"events": [{"event": "slot", "name": "fallback_stage", "value": None}],
         "responses": [{"text": "An SGO is ...", "buttons": [{"title": "t", "payload": "/p"}]}]}

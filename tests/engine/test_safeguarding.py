@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bot.engine.safeguarding_classifier import SafeguardingClassifier, read_training_dir
-from bot.engine.safeguarding_eval import Parser, evaluate_folder
+from bot.engine.evaluation.safeguarding import Parser, evaluate_folder
 from bot.safeguarding.decision import RISK_SCORE
 from bot.safeguarding.phrase_sets import NONE
 
@@ -177,8 +177,8 @@ def test_component_logs_no_message_text(component, caplog):
 # --- every set, through the trained model ---------------------------------------------------
 @pytest.fixture(scope="module")
 def parser():
-    from bot.evaluation.nlu import load_agent
-    from bot.training import model_path
+    from bot.engine.evaluation.nlu import load_agent
+    from bot.ops.training import model_path
     model = model_path()
     if not model.exists():
         pytest.fail(f"no trained model for the current inputs at {model}: run `make model`")

@@ -14,10 +14,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.casestore.db import make_engine, session_factory
-from bot.casestore.demo import DEMO_PEOPLE, list_demo_people, load_demo
-from bot.casestore.migrate import upgrade_to_head
-from bot.casestore.models import Advocate, Base, Review, Worker, YoungPerson
+from bot.personal.casestore.db import make_engine, session_factory
+from bot.personal.casestore.demo import DEMO_PEOPLE, list_demo_people, load_demo
+from bot.personal.casestore.migrate import upgrade_to_head
+from bot.personal.casestore.models import Advocate, Base, Review, Worker, YoungPerson
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)

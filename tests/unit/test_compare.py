@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import WHICH_TWO, CareChat
-from bot.compare import ATTRIBUTES, check_order_facts, load_order_facts
-from bot.content import load_library
+from bot.knowledge.comparisons import ATTRIBUTES, check_order_facts, load_order_facts
+from bot.knowledge.cards import load_library
 from bot.settings import load_settings
 
 

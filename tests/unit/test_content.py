@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import (
+from bot.knowledge.cards import (
     AUDIENCES,
     ContentError,
     UnknownCard,
@@ -276,7 +276,7 @@ def test_normalise_term():
 
 
 def test_term_patterns_cover_every_alias(library):
-    from bot.content import alias_tokens
+    from bot.knowledge.cards import alias_tokens
 
     patterns = library.term_patterns()
     assert all(p["label"] == "term" for p in patterns)
@@ -336,7 +336,7 @@ def test_child_versions_explain_acronyms(library):
 
 
 def test_alias_tokens_split_like_spacy():
-    from bot.content import alias_tokens
+    from bot.knowledge.cards import alias_tokens
 
     assert alias_tokens("long-term fostering") == ["long", "-", "term", "fostering"]
     assert alias_tokens("child's plan") == ["child", "'s", "plan"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, insert, select
 
-from bot.conversations import erase, purge_older_than, tracker_engine
+from bot.ops.retention import erase, purge_older_than, tracker_engine
 
 DAY = 86400.0
 NOW = 1_800_000_000.0

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.councils import load_councils, parse_council
+from bot.knowledge.councils import load_councils, parse_council
 from bot.settings import DEFAULT_COUNCIL, PROJECT_ROOT
 
 CONTENT = PROJECT_ROOT / "content"

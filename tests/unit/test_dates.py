@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import friendly_date
+from bot.personal.dates import friendly_date
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,11 @@ import pytest
 from tests.import_graph import ROOT, all_modules, closure, imports_of, own, third_party
 
 #: Runs inside the Rasa server (or loads a Rasa model): the engine environment.
-ENGINE = ("bot.engine", "bot.rasa_server", "bot.evaluation.nlu", "bot.evaluation.holdout",
-          "bot.evaluation.run_eval", "bot.evaluation.patched_rasa", "bot.evaluation.profile_turn")
+ENGINE = ("bot.engine",)
 #: Plain Python that both environments import.
-SHARED = ("bot.settings", "bot.training", "bot.content", "bot.councils", "bot.routing", "bot.scope",
-          "bot.safeguarding", "bot.evaluation.loadstats")
+SHARED = ("bot.settings", "bot.ops.training", "bot.knowledge", "bot.safeguarding", "bot.evaluation.loadstats")
 #: Package __init__ files both environments run (not everything below them).
-SHARED_INITS = ("bot", "bot.evaluation")
+SHARED_INITS = ("bot", "bot.evaluation", "bot.ops")
 SHARED_PACKAGES = {"yaml"}
 #: Import names that differ from the distribution's name in a lock file.
 IMPORT_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "pyjwt": "jwt", "python-dateutil": "dateutil",

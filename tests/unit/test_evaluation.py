@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import nlu
+from bot.engine.evaluation import nlu
 from bot.evaluation.loadstats import Series, children_of, parse_status_kb, percentile, ratio, series_table, \
     tree_memory_kb
-from bot.evaluation.nlu import HoldoutItem, Parsed
-from bot.scope import TopicScope
+from bot.engine.evaluation.nlu import HoldoutItem, Parsed
+from bot.knowledge.scope import TopicScope
 
 
-# ---- a tiny library standing in for bot.content.Library ---------------------------------
+# ---- a tiny library standing in for bot.knowledge.cards.Library ---------------------------------
 @dataclass
 class FakeCard:
     id: str
@@ -150,7 +150,7 @@ def test_load_holdout_reads_groups(tmp_path: Path):
 
 
 def test_the_real_holdout_set_loads_and_every_item_has_an_expected_intent():
-    from bot.content import load_library
+    from bot.knowledge.cards import load_library
 
     library = load_library()
     items = nlu.load_holdout()

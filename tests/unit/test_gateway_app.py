@@ -20,7 +20,7 @@ from bot.gateway.app import SAFETY_DEADLINE_SECONDS, STATIC_DIR, retention_phras
 from bot.gateway.rasa_client import DEFAULT_TIMEOUT_SECONDS
 from bot.gateway.security import CONTENT_SECURITY_POLICY, runner_options
 from bot.gateway.sessions import COOKIE_NAME
-from bot.identity import verify_token
+from bot.personal.identity import verify_token
 from bot.settings import ConfigurationError, Settings, load_settings
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -324,7 +324,7 @@ async def test_rate_limit_per_session(fake_rasa: tuple[FakeRasa, str]) -> None:
 @functools.lru_cache(maxsize=None)
 def safety_contacts(council: str) -> tuple[str, ...]:
     """The safety reply's contact lines (everything after its opening line); built once."""
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     return tuple(safety_reply(council, None).splitlines()[1:])
 
@@ -402,11 +402,11 @@ async def test_rasa_silence_gets_sorry_and_safety_contacts(
 async def test_safety_text_is_built_once_per_council_and_audience(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.safety
+    import bot.knowledge.safety_reply
 
     calls: list[tuple] = []
-    real = bot.safety.safety_contacts
-    monkeypatch.setattr(bot.safety, "safety_contacts", lambda *a: calls.append(a) or real(*a))
+    real = bot.knowledge.safety_reply.safety_contacts
+    monkeypatch.setattr(bot.knowledge.safety_reply, "safety_contacts", lambda *a: calls.append(a) or real(*a))
     fake, _ = fake_rasa
     fake.reply = []
     for _ in range(3):
@@ -418,12 +418,12 @@ async def test_safety_text_is_built_once_per_council_and_audience(
 async def test_fixed_contacts_when_safety_reply_breaks(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.safety
+    import bot.knowledge.safety_reply
 
     def broken(*_args: Any) -> str:
         raise RuntimeError("content missing")
 
-    monkeypatch.setattr(bot.safety, "safety_contacts", broken)
+    monkeypatch.setattr(bot.knowledge.safety_reply, "safety_contacts", broken)
     fake, _ = fake_rasa
     fake.reply = []
     body = await (await demo_client.post("/api/chat", json={"message": "hello"})).json()
@@ -473,7 +473,7 @@ async def timed_post(client: TestClient, body: dict) -> tuple[float, int, dict]:
 
 
 def check_in_buttons() -> list[dict[str, str]]:
-    from bot.safety import CHECK_IN_BUTTONS
+    from bot.knowledge.safety_reply import CHECK_IN_BUTTONS
 
     return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
 
@@ -488,7 +488,7 @@ def test_deadlines() -> None:
 async def test_disclosure_with_frozen_rasa_gets_safety_reply_within_2_seconds(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     fake, _ = fake_rasa
     fake.hang = True
@@ -507,7 +507,7 @@ async def test_disclosure_with_frozen_rasa_gets_safety_reply_within_2_seconds(
 
 @pytest.mark.asyncio
 async def test_disclosure_with_rasa_down_gets_safety_reply_at_once(fake_rasa: tuple[FakeRasa, str]) -> None:
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     client = await start_client(make_settings(await dead_rasa_url()))
     try:
@@ -524,7 +524,7 @@ async def test_disclosure_with_rasa_down_gets_safety_reply_at_once(fake_rasa: tu
 async def test_disclosure_with_rasa_failing_or_silent_gets_safety_reply(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], status: int, reply: Any
 ) -> None:
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     fake, _ = fake_rasa
     fake.status, fake.reply = status, reply
@@ -549,7 +549,7 @@ async def test_long_disclosure_is_checked_too(demo_client: TestClient, fake_rasa
 async def test_help_now_and_not_safe_buttons_never_wait(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str], payload: str
 ) -> None:
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     fake, _ = fake_rasa
     fake.hang = True
@@ -564,7 +564,7 @@ async def test_help_now_and_not_safe_buttons_never_wait(
 async def test_check_in_with_frozen_rasa_gets_check_in_and_its_buttons(
     fake_rasa: tuple[FakeRasa, str], audience: str | None
 ) -> None:
-    from bot.safety import check_in
+    from bot.knowledge.safety_reply import check_in
 
     fake, url = fake_rasa
     fake.hang = True
@@ -660,13 +660,13 @@ async def test_ordinary_message_with_rasa_down_opens_with_help_not_try_again() -
 async def test_fixed_contacts_when_safety_reply_cannot_be_built(
     fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.safety
+    import bot.knowledge.safety_reply
 
     def broken(*_args: Any) -> str:
         raise RuntimeError("content missing")
 
-    monkeypatch.setattr(bot.safety, "safety_reply", broken)
-    monkeypatch.setattr(bot.safety, "check_in", broken)
+    monkeypatch.setattr(bot.knowledge.safety_reply, "safety_reply", broken)
+    monkeypatch.setattr(bot.knowledge.safety_reply, "check_in", broken)
     fake, url = fake_rasa
     fake.hang = True
     client = await start_client(make_settings(url), matcher=StubMatcher({DISCLOSURE: "risk", CHECK_IN_TEXT: "check_in"}))
@@ -683,11 +683,11 @@ async def test_fixed_contacts_when_safety_reply_cannot_be_built(
 async def test_safety_replies_are_built_at_start_up_not_per_message(
     fake_rasa: tuple[FakeRasa, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.safety
+    import bot.knowledge.safety_reply
 
     calls: list[tuple] = []
-    real = bot.safety.safety_reply
-    monkeypatch.setattr(bot.safety, "safety_reply", lambda *a: calls.append(a) or real(*a))
+    real = bot.knowledge.safety_reply.safety_reply
+    monkeypatch.setattr(bot.knowledge.safety_reply, "safety_reply", lambda *a: calls.append(a) or real(*a))
     fake, url = fake_rasa
     fake.status = 500
     client = await start_client(make_settings(url))
@@ -704,7 +704,7 @@ async def test_safety_replies_are_built_at_start_up_not_per_message(
 
 @pytest.mark.asyncio
 async def test_rate_limited_disclosure_still_gets_the_safety_reply(fake_rasa: tuple[FakeRasa, str]) -> None:
-    from bot.safety import safety_reply
+    from bot.knowledge.safety_reply import safety_reply
 
     fake, url = fake_rasa
     client = await start_client(make_settings(url), rate_limit=1)

@@ -4,7 +4,7 @@ import dataclasses
 import jwt
 import pytest
 
-from bot.identity import mint_token, verify_token, TokenRejected
+from bot.personal.identity import mint_token, verify_token, TokenRejected
 from bot.settings import load_settings
 
 SETTINGS = load_settings({"CARECHAT_TOKEN_SECRET": "s" * 40, "CARECHAT_DEMO_MODE": "false"})

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.casestore.db import session_factory
-from bot.casestore.importer import import_folder
-from bot.casestore.migrate import upgrade_to_head
-from bot.casestore.models import Advocate, Review, Worker, YoungPerson
+from bot.personal.casestore.db import session_factory
+from bot.personal.casestore.importer import import_folder
+from bot.personal.casestore.migrate import upgrade_to_head
+from bot.personal.casestore.models import Advocate, Review, Worker, YoungPerson
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.casestore.db import session_factory
-from bot.casestore.demo import DEMO_PEOPLE, load_demo
-from bot.casestore.migrate import upgrade_to_head
-from bot.casestore.models import Review, YoungPerson
-from bot.lookups import AdvocacyInfo, LookupReply, advocate_reply, next_review_reply
-from bot.reviews import CALDERDALE_TIMETABLE, NATIONAL_TIMETABLE
+from bot.personal.casestore.db import session_factory
+from bot.personal.casestore.demo import DEMO_PEOPLE, load_demo
+from bot.personal.casestore.migrate import upgrade_to_head
+from bot.personal.casestore.models import Review, YoungPerson
+from bot.personal.lookups import AdvocacyInfo, LookupReply, advocate_reply, next_review_reply
+from bot.personal.review_dates import CALDERDALE_TIMETABLE, NATIONAL_TIMETABLE
 
 TODAY = date(2026, 11, 23)  # a Monday
 NY = "North Yorkshire"

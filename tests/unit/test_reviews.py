@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.reviews import (
+from bot.personal.review_dates import (
     CALDERDALE_TIMETABLE,
     INITIAL,
     NATIONAL_TIMETABLE,

@@ -1,10 +1,10 @@
-"""Which card a parsed message is answered with (bot.routing.answer_card)."""
+"""Which card a parsed message is answered with (bot.knowledge.choose_card.answer_card)."""
 from __future__ import annotations
 
 import pytest
 
-from bot.content import load_library
-from bot.routing import TRUST_TOPIC_INTENT, answer_card
+from bot.knowledge.cards import load_library
+from bot.knowledge.choose_card import TRUST_TOPIC_INTENT, answer_card
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +86,8 @@ def test_when_the_intents_own_card_is_named_the_other_named_card_is_the_subject(
 
 def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library):
     """Rule 6: "how many legs does a spider have" misread as having a say gets the out-of-scope reply."""
-    from bot.routing import route
-    from bot.scope import load_scope
+    from bot.knowledge.choose_card import route
+    from bot.knowledge.scope import load_scope
 
     scope = load_scope(library)
     found = route(library, "ask_having_a_say", [], 0.76, "how many legs does a spider have", scope)
@@ -104,8 +104,8 @@ def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library):
 def test_out_of_scope_naming_only_an_everyday_term_is_not_answered(library):
     """"How do I teach my puppy to stay put": classed out of scope, and "stay put" is a phrase our
     off-topic examples use too, so the out-of-scope reply (staying put offered as a button)."""
-    from bot.routing import route
-    from bot.scope import build_scope
+    from bot.knowledge.choose_card import route
+    from bot.knowledge.scope import build_scope
 
     scope = build_scope({"out_of_scope": ["how do i get my dog to stay put"]}, library)
     found = route(library, "out_of_scope", [term("stay put")], 1.0, "how do i teach my puppy to stay put", scope)

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from bot.content import load_library
-from bot.fallback import OFFERED, SEARCHED, first_offer, likeliest_cards, next_step
-from bot.handoff import handoff_reply, people_to_ask
-from bot.safety import safety_reply, safety_reply_for
+from bot.knowledge.cards import load_library
+from bot.knowledge.fallback import OFFERED, SEARCHED, first_offer, likeliest_cards, next_step
+from bot.knowledge.who_to_ask import handoff_reply, people_to_ask
+from bot.knowledge.safety_reply import safety_reply, safety_reply_for
 
 COUNCILS = ("north_yorkshire", "calderdale", "north_somerset", "durham")
 ALLOWED_NUMBERS = {"999", "08001111", "116123", "08088005000", "08088005792", "08000232033",
@@ -52,7 +52,7 @@ def test_north_yorkshire_gives_its_own_number_for_adults_but_no_invented_out_of_
 def test_a_configured_out_of_hours_team_is_used(library):
     from dataclasses import replace
 
-    from bot.councils import Contact
+    from bot.knowledge.councils import Contact
 
     profile = replace(library.councils["durham"],
                       out_of_hours=Contact("out_of_hours", "Emergency Duty Team", "0000", "any time", None, "x"))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, insert
 
-from bot import cli
-from bot.safety_report import (
+from bot.ops import cli
+from bot.ops.safety_report import (
     ReportRow,
     SafetyReport,
     SafetyReportError,

@@ -1,10 +1,10 @@
-"""The scope check: a topic card only for a message about that topic (bot.scope)."""
+"""The scope check: a topic card only for a message about that topic (bot.knowledge.scope)."""
 from __future__ import annotations
 
 import pytest
 
-from bot.content import load_library
-from bot.scope import build_scope, content_words, load_scope, load_training_examples
+from bot.knowledge.cards import load_library
+from bot.knowledge.scope import build_scope, content_words, load_scope, load_training_examples
 
 
 @pytest.fixture(scope="module")

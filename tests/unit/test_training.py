@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.training import HASH_INPUTS, inputs_hash
+from bot.ops.training import HASH_INPUTS, inputs_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,7 +14,7 @@ def project(tmp_path: Path) -> Path:
     for name in HASH_INPUTS:
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if name in ("config.yml", "domain.yml", "requirements/engine.lock"):
+        if name.endswith((".yml", ".py", ".lock")):
             target.write_text(f"{name}\n")
         else:
             target.mkdir(parents=True, exist_ok=True)
@@ -26,11 +26,20 @@ def test_hash_is_stable(project):
     assert inputs_hash(project) == inputs_hash(project)
 
 
-@pytest.mark.parametrize("changed", ["config.yml", "data/a.txt", "build/spacy/a.txt", "bot/engine/a.txt"])
+@pytest.mark.parametrize("changed", ["config.yml", "data/a.txt", "build/spacy/a.txt", "bot/safeguarding/a.txt",
+                                     "bot/engine/safeguarding_classifier.py", "content/safeguarding/training/a.txt"])
 def test_hash_changes_when_any_input_changes(project, changed):
     before = inputs_hash(project)
     (project / changed).write_text("changed")
     assert inputs_hash(project) != before
+
+
+def test_code_that_only_reads_a_model_does_not_change_the_hash(project):
+    before = inputs_hash(project)
+    (project / "bot" / "engine" / "evaluation").mkdir(parents=True)
+    (project / "bot" / "engine" / "evaluation" / "report.py").write_text("x = 1\n")
+    (project / "content" / "safeguarding" / "README.md").write_text("notes")
+    assert inputs_hash(project) == before
 
 
 def test_renaming_a_file_changes_the_hash(project):

@@ -1,4 +1,4 @@
-"""``python -m bot.action_server``: rasa-sdk's action server, behind CareChat's start-up checks.
+"""``python -m bot.ops.action_server``: rasa-sdk's action server, behind CareChat's start-up checks.
 
 rasa-sdk would happily serve personal lookups with the published development secret;
 we refuse to start outside demo mode unless a real token secret is configured.

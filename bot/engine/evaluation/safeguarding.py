@@ -5,7 +5,7 @@ DIET) and then the action server's second look (a short reply read with the turn
 message about to be turned away as off-topic). This runs the same code: Rasa's Agent parses
 each message and `bot.safeguarding.decision.decide` makes the action server's decision.
 
-    python -m bot.engine.safeguarding_eval [--model M] FOLDER [FOLDER ...]
+    python -m bot.engine.evaluation.safeguarding [--model M] FOLDER [FOLDER ...]
 
 A folder holds crisis.tsv, lookalike.tsv and pairs.tsv (bot/safeguarding/phrase_sets.py), or
 phrase lists (*crisis*.txt and *ordinary*.txt). Prints recall by category and false alarms by
@@ -165,8 +165,8 @@ def evaluate_folder(parser: Parser, folder: Path) -> SetReport:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the report for each folder; exit 1 if a folder's recall is under --min-recall."""
-    from bot.evaluation.nlu import load_agent
-    from bot.training import model_path
+    from bot.engine.evaluation.nlu import load_agent
+    from bot.ops.training import model_path
 
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("folders", nargs="+", type=Path)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from bot.casestore.db import make_engine
+from bot.personal.casestore.db import make_engine
 from bot.settings import PROJECT_ROOT
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
-SCRIPT_LOCATION = PROJECT_ROOT / "bot" / "casestore" / "migrations"
+SCRIPT_LOCATION = PROJECT_ROOT / "bot" / "personal" / "casestore" / "migrations"
 
 
 def alembic_config() -> Config:
@@ -35,7 +35,7 @@ def upgrade_to_head(url: str) -> None:
 
 
 def main() -> None:
-    """``python -m bot.casestore.migrate``: migrate the store named by CASE_STORE_URL."""
+    """``python -m bot.personal.casestore.migrate``: migrate the store named by CASE_STORE_URL."""
     from bot.settings import load_settings
 
     upgrade_to_head(load_settings().case_store_url)

@@ -15,8 +15,8 @@ from bot.settings import PROJECT_ROOT, ConfigurationError, load_settings, requir
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.stack import Stack, StackError, run_forever
-    from bot.training import model_path
+    from bot.ops.stack import Stack, StackError, run_forever
+    from bot.ops.training import model_path
 
     settings = load_settings()
     require_safe_secret(settings)
@@ -34,13 +34,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _purge(settings):
-    from bot.conversations import purge_older_than, tracker_engine
+    from bot.ops.retention import purge_older_than, tracker_engine
 
     return purge_older_than(tracker_engine(f"sqlite:///{settings.tracker_db_path}"), settings.retention_days)
 
 
 def _cmd_conversations_purge(args: argparse.Namespace) -> int:
-    from bot.conversations import purge_older_than, tracker_engine
+    from bot.ops.retention import purge_older_than, tracker_engine
 
     settings = load_settings()
     days = settings.retention_days if args.days is None else args.days
@@ -50,7 +50,7 @@ def _cmd_conversations_purge(args: argparse.Namespace) -> int:
 
 
 def _cmd_conversations_erase(args: argparse.Namespace) -> int:
-    from bot.conversations import erase, tracker_engine
+    from bot.ops.retention import erase, tracker_engine
 
     deleted = erase(tracker_engine(f"sqlite:///{load_settings().tracker_db_path}"), args.sender_id)
     print(f"  erased {deleted} event(s)" if deleted else "  no conversation with that id")
@@ -59,7 +59,7 @@ def _cmd_conversations_erase(args: argparse.Namespace) -> int:
 
 def _days(value: str) -> int:
     """``--days``: a whole number of days, 1 or more, with a kind message otherwise."""
-    from bot.safety_report import MAX_DAYS
+    from bot.ops.safety_report import MAX_DAYS
 
     try:
         days = int(value)
@@ -71,7 +71,7 @@ def _days(value: str) -> int:
 
 
 def _cmd_safety_report(args: argparse.Namespace) -> int:
-    from bot.safety_report import SafetyReportError, count_outcomes, date_range, render_csv, render_text
+    from bot.ops.safety_report import SafetyReportError, count_outcomes, date_range, render_csv, render_text
 
     settings = load_settings()
     start, end = date_range(args.days)
@@ -93,14 +93,14 @@ def _cmd_safety_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import ensure_model
+    from bot.ops.training import ensure_model
 
     ensure_model()
     return 0
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.casestore.migrate import upgrade_to_head
+    from bot.personal.casestore.migrate import upgrade_to_head
 
     upgrade_to_head(load_settings().case_store_url)
     print("  case store migrated to the latest schema")
@@ -108,9 +108,9 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_load(args: argparse.Namespace) -> int:
-    from bot.casestore.db import session_factory
-    from bot.casestore.demo import load_demo
-    from bot.casestore.migrate import upgrade_to_head
+    from bot.personal.casestore.db import session_factory
+    from bot.personal.casestore.demo import load_demo
+    from bot.personal.casestore.migrate import upgrade_to_head
 
     url = load_settings().case_store_url
     upgrade_to_head(url)
@@ -120,7 +120,7 @@ def _cmd_demo_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_list(args: argparse.Namespace) -> int:
-    from bot.casestore.demo import list_demo_people
+    from bot.personal.casestore.demo import list_demo_people
 
     for person in list_demo_people():
         print(f"{person['case_ref']:<10} {person['display_name']:<16} {person['situation']}")
@@ -128,9 +128,9 @@ def _cmd_demo_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from bot.casestore.db import session_factory
-    from bot.casestore.importer import import_folder
-    from bot.casestore.migrate import upgrade_to_head
+    from bot.personal.casestore.db import session_factory
+    from bot.personal.casestore.importer import import_folder
+    from bot.personal.casestore.migrate import upgrade_to_head
 
     url = load_settings().case_store_url
     upgrade_to_head(url)
@@ -140,7 +140,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
-    from bot.identity import mint_token
+    from bot.personal.identity import mint_token
 
     settings = load_settings()
     if settings.uses_development_secret:
@@ -150,8 +150,8 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 
 def _cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.compare import check_order_facts, load_order_facts
-    from bot.content import check_library, load_library
+    from bot.knowledge.comparisons import check_order_facts, load_order_facts
+    from bot.knowledge.cards import check_library, load_library
 
     library = load_library()
     problems = check_library(library) + check_order_facts(load_order_facts(), library)
@@ -162,7 +162,7 @@ def _cmd_content_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_content_patterns(args: argparse.Namespace) -> int:
-    from bot.content import load_library
+    from bot.knowledge.cards import load_library
 
     patterns = load_library().term_patterns()
     out = Path(args.out)

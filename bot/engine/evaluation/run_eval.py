@@ -2,7 +2,7 @@
 
 Runs in the ENGINE environment (it loads the model with Rasa)::
 
-    .venv-engine/bin/python -m bot.evaluation.run_eval [--model M] [--cv] [--out reports]
+    .venv-engine/bin/python -m bot.engine.evaluation.run_eval [--model M] [--cv] [--out reports]
 
 Writes ``reports/eval-<timestamp>.md`` (plus a folder of the same name with Rasa's own
 outputs and the held-out result as JSON) and prints a summary. Exit status: 1 when the test
@@ -21,7 +21,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bot.evaluation import nlu
+from bot.engine.evaluation import nlu
 from bot.settings import PROJECT_ROOT
 
 ENGINE_BIN = PROJECT_ROOT / ".venv-engine" / "bin"
@@ -40,7 +40,7 @@ def resolve_model(model: str | None) -> Path:
         if not path.exists():
             raise SystemExit(f"model not found: {path}")
         return path
-    from bot.training import ensure_model
+    from bot.ops.training import ensure_model
 
     return ensure_model()
 
@@ -135,8 +135,8 @@ def cross_validation(out: Path, folds: int = 3) -> dict:
 
 
 def safety(agent) -> dict:
-    """The safeguarding check through the model on every set (bot.engine.safeguarding_eval)."""
-    from bot.engine.safeguarding_eval import Parser, evaluate_folder
+    """The safeguarding check through the model on every set (bot.engine.evaluation.safeguarding)."""
+    from bot.engine.evaluation.safeguarding import Parser, evaluate_folder
 
     parser = Parser(agent)
     folders = [PROJECT_ROOT / "content" / "safeguarding" / "training"] + sorted(
@@ -219,7 +219,7 @@ def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: d
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.run_eval", description="make eval")
+    parser = argparse.ArgumentParser(prog="python -m bot.engine.evaluation.run_eval", description="make eval")
     parser.add_argument("--model", default=os.environ.get("MODEL") or None)
     parser.add_argument("--holdout", default=str(nlu.DEFAULT_HOLDOUT_DIR))
     parser.add_argument("--out", default=str(PROJECT_ROOT / "reports"))

@@ -1,9 +1,9 @@
 """Held-out accuracy: does each message written for testing (never trained on) get the right card?
 
-    .venv-engine/bin/python -m bot.evaluation.holdout [--model PATH] [--min 0.90]
+    .venv-engine/bin/python -m bot.engine.evaluation.holdout [--model PATH] [--min 0.90]
 
 Prints card accuracy per group (the card the bot would answer with, through the same
-``bot.routing.answer_card`` the actions use), intent F1 and out-of-scope accuracy, and exits
+``bot.knowledge.choose_card.answer_card`` the actions use), intent F1 and out-of-scope accuracy, and exits
 non-zero below the minimum. ``make eval`` writes the full report; this is the quick gate.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.evaluation.nlu import DEFAULT_HOLDOUT_DIR, HoldoutResult, evaluate_holdout, pct
+from bot.engine.evaluation.nlu import DEFAULT_HOLDOUT_DIR, HoldoutResult, evaluate_holdout, pct
 
 MIN_CARD_ACCURACY = 0.90
 
@@ -41,9 +41,9 @@ def report(result: HoldoutResult) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.training import model_path
+    from bot.ops.training import model_path
 
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.holdout", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.engine.evaluation.holdout", description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None, help="trained model (default: the one for the current inputs)")
     parser.add_argument("--holdout", default=str(DEFAULT_HOLDOUT_DIR))
     parser.add_argument("--min", type=float, default=MIN_CARD_ACCURACY, dest="minimum")

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from bot.councils import CouncilProfile, load_councils
+from bot.knowledge.councils import CouncilProfile, load_councils
 from bot.settings import DEFAULT_COUNCIL, PROJECT_ROOT
 
 AUDIENCES = ("child", "young_person", "parent")

@@ -1,6 +1,6 @@
 """Rasa's own command line, with CareChat's one speed fix applied (engine environment).
 
-    .venv-engine/bin/python -m bot.rasa_server run --model M ...
+    .venv-engine/bin/python -m bot.engine.rasa_server run --model M ...
 
 Rasa 3.6 checks every action server reply with ``jsonschema.validate``, which first re-checks
 the (constant) schema against its metaschema: about 60 ms of a 120 ms knowledge turn here

@@ -7,7 +7,7 @@ number, the reply says where to find one.
 """
 from __future__ import annotations
 
-from bot.councils import CouncilProfile
+from bot.knowledge.councils import CouncilProfile
 
 CANNOT_TRANSFER = ("I'm a computer program, so I can't pass this chat to a person, and no one is "
                    "reading it live. These people can help:")

@@ -11,7 +11,7 @@ running action server), and reports:
   long conversations, NLU alone, and (for information only) the turn without the
   safeguarding component.
 
-    .venv-engine/bin/python -m bot.evaluation.profile_turn --model M --action-url http://127.0.0.1:18055/webhook
+    .venv-engine/bin/python -m bot.engine.evaluation.profile_turn --model M --action-url http://127.0.0.1:18055/webhook
 """
 from __future__ import annotations
 
@@ -100,8 +100,8 @@ def wrap_processor(processor, timers: Timers) -> None:
 
 
 def cached_validation_patch():
-    """The speed fix CareChat's Rasa server runs with (:mod:`bot.rasa_server`). Returns an undo."""
-    from bot.rasa_server import cache_action_reply_validation
+    """The speed fix CareChat's Rasa server runs with (:mod:`bot.engine.rasa_server`). Returns an undo."""
+    from bot.engine.rasa_server import cache_action_reply_validation
 
     return cache_action_reply_validation()
 
@@ -309,7 +309,7 @@ def quiet() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.profile_turn")
+    parser = argparse.ArgumentParser(prog="python -m bot.engine.evaluation.profile_turn")
     parser.add_argument("--model", required=True)
     parser.add_argument("--action-url", required=True)
     parser.add_argument("--turns", type=int, default=40)

@@ -20,7 +20,7 @@ measure what users get. The rules, in order:
    out-of-scope reply, with that card as a button (needs a ``scope``).
 5. A comparison naming only one card ("how long does an EPO last"): that card.
 6. A topic intent with no term named must also have an evidence word for its topic
-   (:mod:`bot.scope`): "how many legs does a spider have" may look like a care question to the
+   (:mod:`bot.knowledge.scope`): "how many legs does a spider have" may look like a care question to the
    classifier, but it has no care word, so it gets the out-of-scope reply, with the topic the
    classifier guessed offered as a button in case it was right.
 
@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.content import Card, Library, normalise_term
-from bot.scope import TopicScope
+from bot.knowledge.cards import Card, Library, normalise_term
+from bot.knowledge.scope import TopicScope
 
 #: Below this confidence a topic intent gives way to a term the message names.
 TRUST_TOPIC_INTENT = 0.9

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.casestore.models import Advocate, Review, Worker, YoungPerson
-from bot.reviews import add_months, add_working_days
+from bot.personal.casestore.models import Advocate, Review, Worker, YoungPerson
+from bot.personal.review_dates import add_months, add_working_days
 
 DEMO_PREFIX = "DEMO-"
 DEMO_COUNCIL = "north_yorkshire"

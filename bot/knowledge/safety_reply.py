@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.councils import Contact, CouncilProfile
+from bot.knowledge.councils import Contact, CouncilProfile
 from bot.settings import DEFAULT_COUNCIL
 
 OPENING = "It sounds like things might be hard right now. I'm glad you told me."
@@ -70,7 +70,7 @@ def safety_reply_for(profile: CouncilProfile) -> str:
 @lru_cache(maxsize=None)
 def _profile(council_id: str | None) -> CouncilProfile:
     """One council's profile (the default council if unknown), loaded once per process."""
-    from bot.councils import load_councils  # late: keeps importing this module cheap
+    from bot.knowledge.councils import load_councils  # late: keeps importing this module cheap
     from bot.settings import PROJECT_ROOT
 
     councils = load_councils(PROJECT_ROOT / "content")

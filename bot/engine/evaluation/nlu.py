@@ -12,13 +12,13 @@ each a ``text`` and exactly one of:
 Scores: intent precision/recall/F1 per intent, micro and macro; term-entity P/R/F1 at the
 level of the cards the terms resolve to (what the bot acts on, not the character span); the
 top confusions; card accuracy per group: the card the bot would answer with, through
-:func:`bot.routing.answer_card`, exactly as the Rasa actions do; out-of-scope
+:func:`bot.knowledge.choose_card.answer_card`, exactly as the Rasa actions do; out-of-scope
 accuracy, strict and "no domain answer".
 
 Everything here is pure Python (testable in the app environment) except
 :func:`evaluate_holdout`, which loads the model with Rasa and so runs in the engine env::
 
-    .venv-engine/bin/python -m bot.evaluation.nlu --model models/carechat-....tar.gz
+    .venv-engine/bin/python -m bot.engine.evaluation.nlu --model models/carechat-....tar.gz
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ SAFEGUARDING = "safeguarding_concern"
 CHITCHAT = frozenset({"greet", "goodbye", "thank", "ask_are_you_a_bot", "ask_real_person", "insult",
                       "none_of_these"})
 NO_DOMAIN_ANSWER = frozenset({OUT_OF_SCOPE, FALLBACK}) | CHITCHAT
-#: Intents whose reply is a card when bot.routing.answer_card finds one, else a question back.
+#: Intents whose reply is a card when bot.knowledge.choose_card.answer_card finds one, else a question back.
 CARD_ROUTED = frozenset({WHAT_IS, COMPARE})
 UNRESOLVED = "<unresolved term>"
 
@@ -117,7 +117,7 @@ class Outcome:
     answer: Optional[str]                 # card the bot answers with (card items) / "a+b" (compare)
     card_ok: Optional[bool]               # answered with the right card(s), intent routed there
     card_ok_any_intent: Optional[bool]    # the same, whatever the intent (card resolution only)
-    off_topic: bool = False               # a topic intent turned away by the scope check (bot.scope)
+    off_topic: bool = False               # a topic intent turned away by the scope check (bot.knowledge.scope)
 
 
 @dataclass
@@ -238,10 +238,10 @@ def answering_intents(library) -> frozenset[str]:
 
 def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[str] | None = None,
                scope=None) -> Outcome:
-    """Score one parsed item. ``scope`` (:class:`bot.scope.TopicScope`): the deployed scope check."""
+    """Score one parsed item. ``scope`` (:class:`bot.knowledge.scope.TopicScope`): the deployed scope check."""
     answering = answering if answering is not None else answering_intents(library)
     expected = expected_intent(item, library)
-    from bot.routing import route
+    from bot.knowledge.choose_card import route
 
     answer: Optional[str] = None
     off_topic = False
@@ -388,11 +388,11 @@ def score_out_of_scope(outcomes: Iterable[Outcome]) -> dict[str, int]:
 def score(items: Sequence[HoldoutItem], parses: Sequence[Parsed], library, *, model: str = "",
           holdout_dir: str = "", scope=None) -> HoldoutResult:
     """Score parsed held-out items (pure: no Rasa), through the scope check as deployed
-    (:func:`bot.scope.load_scope` unless a ``scope`` is given)."""
+    (:func:`bot.knowledge.scope.load_scope` unless a ``scope`` is given)."""
     if len(items) != len(parses):
         raise ValueError("one parse per item")
     if scope is None:
-        from bot.scope import load_scope
+        from bot.knowledge.scope import load_scope
 
         scope = load_scope(library)
     answering = answering_intents(library)
@@ -424,10 +424,10 @@ def evaluate_holdout(model_path: Path | str, holdout_dir: Path | str = DEFAULT_H
     """Parse every held-out message with the model and score it (engine environment).
 
     ``agent`` lets a caller reuse an already loaded model; ``library`` defaults to
-    :func:`bot.content.load_library`.
+    :func:`bot.knowledge.cards.load_library`.
     """
     if library is None:
-        from bot.content import load_library
+        from bot.knowledge.cards import load_library
 
         library = load_library()
     items = load_holdout(Path(holdout_dir), items_glob)
@@ -477,7 +477,7 @@ def markdown(result: HoldoutResult, max_errors: int = 40) -> str:
     out.append("")
     out += [f"- {line.strip()}" for line in summary_lines(result)[1:]]
     out += ["", "### Card accuracy per group", "",
-            "Card accuracy: the card the bot answers with (`bot.routing.answer_card`, compare items: "
+            "Card accuracy: the card the bot answers with (`bot.knowledge.choose_card.answer_card`, compare items: "
             "both cards in `Library.cards_named`) is right *and* the intent routes to that answer. "
             "\"Any intent\" counts the card resolution alone.", "",
             "| group | items | intent acc. | card items | card acc. | card acc. (any intent) |",
@@ -523,7 +523,7 @@ def markdown(result: HoldoutResult, max_errors: int = 40) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.nlu", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.engine.evaluation.nlu", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="trained model .tar.gz")
     parser.add_argument("--holdout", default=str(DEFAULT_HOLDOUT_DIR))
     parser.add_argument("--json", help="also write the full result as JSON here")

@@ -4,7 +4,7 @@ Three steps, never a confident guess:
 1. ``offer``: the two likeliest topics from the NLU's intent ranking and named terms, as buttons.
 2. ``None of these``: the best keyword matches among the cards (worked out at step 1, so the
    message text is never stored), as buttons.
-3. ``None of these`` again: the right person to ask (:mod:`bot.handoff`).
+3. ``None of these`` again: the right person to ask (:mod:`bot.knowledge.who_to_ask`).
 The step reached is kept in a slot so a later "None of these" knows where it is.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.content import Library
+from bot.knowledge.cards import Library
 
 OFFERED, SEARCHED = "offered", "searched"
 NONE_OF_THESE = {"title": "None of these", "payload": "/none_of_these"}

@@ -19,9 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.casestore.models import CHILD_IN_CARE_REVIEW_KINDS, Review, Worker, YoungPerson
-from bot.dates import friendly_date
-from bot.reviews import INITIAL, SECOND, ReviewTimetable, estimate_next_review
+from bot.personal.casestore.models import CHILD_IN_CARE_REVIEW_KINDS, Review, Worker, YoungPerson
+from bot.personal.dates import friendly_date
+from bot.personal.review_dates import INITIAL, SECOND, ReviewTimetable, estimate_next_review
 
 log = logging.getLogger(__name__)
 

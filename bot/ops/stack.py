@@ -38,7 +38,7 @@ def runtime_endpoints(settings: Settings) -> Path:
     path = settings.var_dir / "endpoints.runtime.yml"
     tracker_db = settings.tracker_db_path
     path.write_text(
-        "# Written by bot.stack from CareChat's settings; do not edit.\n"
+        "# Written by bot.ops.stack from CareChat's settings; do not edit.\n"
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{settings.action_port}/webhook"\n'
         "tracker_store:\n"
@@ -77,11 +77,11 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
 def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> list[Service]:
     """The three services, in start order."""
     app_py = str(root / ".venv-app" / "bin" / "python")
-    # Rasa's own CLI with one speed fix (bot/rasa_server.py): `rasa run` works too, just slower.
-    rasa = [str(root / ".venv-engine" / "bin" / "python"), "-m", "bot.rasa_server"]
+    # Rasa's own CLI with one speed fix (bot/engine/rasa_server.py): `rasa run` works too, just slower.
+    rasa = [str(root / ".venv-engine" / "bin" / "python"), "-m", "bot.engine.rasa_server"]
     logs = settings.var_dir / "logs"
     return [
-        Service("action server", [app_py, "-m", "bot.action_server", "--actions", "actions", "--port", str(settings.action_port)],
+        Service("action server", [app_py, "-m", "bot.ops.action_server", "--actions", "actions", "--port", str(settings.action_port)],
                 f"http://127.0.0.1:{settings.action_port}/health", logs / "actions.log"),
         Service("rasa server", [*rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
                                 "--port", str(settings.rasa_port), "--endpoints", str(runtime_endpoints(settings)),

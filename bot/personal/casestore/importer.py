@@ -63,7 +63,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.casestore.models import REVIEW_KINDS, WORKER_KINDS, Advocate, Review, Worker, YoungPerson
+from bot.personal.casestore.models import REVIEW_KINDS, WORKER_KINDS, Advocate, Review, Worker, YoungPerson
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fu
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from bot.conversations import tracker_engine
+from bot.ops.retention import tracker_engine
 
 #: The slot the action server sets to "<tier>/<category>" (see actions/actions.py).
 OUTCOME_SLOT = "safeguarding_outcome"

@@ -16,8 +16,11 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 
 MODEL_PREFIX = "carechat-"
-HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy", "bot/engine", "bot/safeguarding",
-               "content/safeguarding/lexicon.yml", "content/safeguarding/training",
+#: Everything that shapes the trained model. Code that only reads a model (evaluation, the
+#: server launcher) is left out, so changing it does not force a retrain.
+HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy",
+               "bot/engine/safeguarding_component.py", "bot/engine/safeguarding_classifier.py",
+               "bot/safeguarding", "content/safeguarding/lexicon.yml", "content/safeguarding/training",
                "requirements/engine.lock")
 
 

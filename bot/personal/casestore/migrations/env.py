@@ -1,7 +1,7 @@
 """Alembic environment for the case store.
 
 The URL never lives in alembic.ini: the command line uses CASE_STORE_URL (through
-bot.settings), and bot.casestore.migrate hands over an open connection, so tests and
+bot.settings), and bot.personal.casestore.migrate hands over an open connection, so tests and
 the CLI migrate exactly the database they were given.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from bot.casestore.db import make_engine
-from bot.casestore.models import Base
+from bot.personal.casestore.db import make_engine
+from bot.personal.casestore.models import Base
 from bot.settings import load_settings
 
 config = context.config

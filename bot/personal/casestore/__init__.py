@@ -3,6 +3,6 @@
 Modules: ``models`` (tables), ``db`` (engines and sessions), ``migrate`` (Alembic to
 head), ``demo`` (fictional demo people) and ``importer`` (council CSV exports).
 """
-from bot.casestore.db import make_engine, session_factory
+from bot.personal.casestore.db import make_engine, session_factory
 
 __all__ = ["make_engine", "session_factory"]

@@ -9,7 +9,7 @@ and aliases) use, and no more *foreign words* than evidence words. Foreign words
 care example uses ("spider", "minecraft") or that the off-topic examples use more than the care
 examples do ("homework", "phone"). So "can you help with my science homework" (evidence: help;
 foreign: science, homework) is out of scope, while "can I get help with school, I'm in care" is
-not. A message turned away still gets the guessed topic as a button (:mod:`bot.routing`).
+not. A message turned away still gets the guessed topic as a button (:mod:`bot.knowledge.choose_card`).
 
 Pure Python, no Rasa: built once from ``data/nlu/*.yml`` and the content cards.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content import Library, normalise_term
+from bot.knowledge.cards import Library, normalise_term
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_NLU_DIR = PROJECT_ROOT / "data" / "nlu"
