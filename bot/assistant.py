@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable
 
+from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import compare_text, load_order_facts
 from bot.knowledge.cards import Library, load_library
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
@@ -22,8 +23,7 @@ from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-AUDIENCES = ("child", "young_person", "parent", "professional")
-DEFAULT_AUDIENCE = "young_person"
+DEFAULT_AUDIENCE = DEFAULT_READER
 
 SIGN_IN_NEEDED = (
     "I can only look at your own details when you are signed in, and you're not signed in "
@@ -70,7 +70,7 @@ def topic_button(card_id: str, title: str) -> dict:
 def audience_from(metadata: dict | None) -> str:
     """The reader the page said it is talking to; unknown values get the young-person version."""
     value = (metadata or {}).get("audience")
-    return value if value in AUDIENCES else DEFAULT_AUDIENCE
+    return reader_from(value)
 
 
 class CareChat:

@@ -48,6 +48,11 @@ class Settings:
         return self.var_dir / "tracker.sqlite"
 
     @property
+    def tracker_url(self) -> str:
+        """The tracker store as a SQLAlchemy URL, for retention, erasure and the safety report."""
+        return f"sqlite:///{self.tracker_db_path}"
+
+    @property
     def uses_development_secret(self) -> bool:
         return self.token_secret == DEVELOPMENT_TOKEN_SECRET
 

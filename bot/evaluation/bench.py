@@ -303,7 +303,7 @@ class Driver:
             elif target in (TARGET_REST, TARGET_PATCHED):
                 sender = _sender(kind)
                 url = self.rasa_url if target == TARGET_REST else self.patched_url
-                metadata = {"audience": "young_person", "council": self.settings.council}
+                metadata = {"audience": "young_person"}
                 if kind == "personal":
                     from bot.personal.identity import mint_token
 

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.knowledge import helplines
+
 EMPTY_MESSAGE = "Please type a message first."
 NOT_JSON = "Sorry, something went wrong sending that. Please reload the page and try again."
 TOO_LONG = "That message is a bit long for me. Please keep it under 1000 characters, or send it in parts."
 BAD_AUDIENCE = "Please choose who you are from the list."
 RATE_LIMITED = (
     "You're sending messages very quickly. Please wait a minute and try again. "
-    "If you are in danger, call 999."
+    f"If you are in danger, call {helplines.EMERGENCY}."
 )
-RASA_DOWN = (
-    "Sorry, I can't answer right now. If you are in danger, call 999. "
-    "If you are under 19 you can talk to Childline free on 0800 1111, "
-    "or anyone can call Samaritans free on 116 123, any time."
-)
+RASA_DOWN = "Sorry, I can't answer right now. " + helplines.FIXED_CONTACTS
 #: Said before the safety contacts when Rasa cannot be reached (the gateway adds them).
 #: Never "try again" first: the person typing may be in danger, so help comes before anything else.
 SORRY_CANT_ANSWER = "I can't answer that right now, but help is always there:"
@@ -29,10 +27,7 @@ SORRY_NO_ANSWER = "Sorry, I don't have an answer for that. You could try asking 
 UNKNOWN_DEMO_PERSON = "That person is not in the demo list. Please pick one of the made-up people shown."
 NOT_FOUND = "Sorry, this page can't do that."
 METHOD_NOT_ALLOWED = "Sorry, this page can't do that."
-SERVER_ERROR = (
-    "Sorry, something went wrong on our side. If you are in danger, call 999. "
-    "If you are under 19 you can talk to Childline free on 0800 1111."
-)
+SERVER_ERROR = "Sorry, something went wrong on our side. " + helplines.FIXED_CONTACTS
 
 
 class ApiError(Exception):

@@ -201,7 +201,7 @@ async def session_info(request: web.Request) -> web.Response:
 
 def build_metadata(session: Session, settings: Settings) -> dict[str, Any]:
     """Metadata for Rasa; a fresh short-lived token only when someone is signed in."""
-    metadata: dict[str, Any] = {"audience": session.audience, "council": settings.council}
+    metadata: dict[str, Any] = {"audience": session.audience}
     if session.case_ref is not None:
         metadata["carechat_token"] = mint_token(session.case_ref, settings)
     return metadata
@@ -314,7 +314,7 @@ def _build_safety_messages(council: str, audience: Optional[str], tier: str) -> 
 
         if tier == CHECK_IN:
             return [{"text": safety.check_in(council, audience), "buttons": _button_list()}]
-        return [{"text": safety.safety_reply(council, audience)}]
+        return [{"text": safety.safety_reply(council)}]
     except Exception as exc:  # noqa: BLE001 - the caller falls back to the fixed contacts
         logger.error("safety reply unavailable: %s", type(exc).__name__)
         return None

@@ -14,13 +14,15 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Callable
 
+from bot.knowledge.audiences import READERS
+
 COOKIE_NAME = "carechat_session"
 DEFAULT_IDLE_SECONDS = 30 * 60
 DEFAULT_MAX_SESSIONS = 10_000
 DEFAULT_RATE_LIMIT = 30
 DEFAULT_RATE_WINDOW_SECONDS = 60.0
 
-AUDIENCES = frozenset({"child", "young_person", "parent", "professional"})
+AUDIENCES = frozenset(READERS)
 
 Clock = Callable[[], float]
 

@@ -18,22 +18,19 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge.audiences import VERSIONS, version_for
 from bot.knowledge.councils import CouncilProfile, load_councils
+from bot.knowledge.helplines import NATIONAL_DIGITS
 from bot.settings import DEFAULT_COUNCIL, PROJECT_ROOT
 
-AUDIENCES = ("child", "young_person", "parent")
 #: Professionals get the parent/carer version: it explains the legal terms.
-AUDIENCE_ALIASES = {"professional": "parent", "carer": "parent", "kinship_carer": "parent", "care_leaver": "young_person"}
-FALLBACK_AUDIENCE = "young_person"
 KINDS = ("order", "topic", "definition", "promise", "glossary")
 REQUIRED_CARD_FIELDS = ("id", "title", "kind", "aliases", "versions", "key_facts", "sources", "related")
 NATIONAL = "national"
 
 #: Phone numbers content may contain, as digits only: national helplines from
 #: reference/helplines.md. Council numbers come from council profiles and are added at check time.
-NATIONAL_PHONE_DIGITS = frozenset(
-    {"999", "111", "08001111", "116123", "85258", "08088005000", "08088005792", "08000232033", "08088010366"}
-)
+NATIONAL_PHONE_DIGITS = NATIONAL_DIGITS
 _PHONE_LIKE = re.compile(r"(?<!\d)(?:\d[ \-]?){5,}\d(?!\d)")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ALIAS_OK = re.compile(r"^[a-z0-9][a-z0-9 .'\-]*$")
@@ -128,10 +125,8 @@ class Answer:
 
 
 def normalise_audience(audience: str | None) -> str:
-    """Map any audience value to one of :data:`AUDIENCES` (unknown values get the young-person version)."""
-    value = (audience or "").strip().lower().replace("-", "_").replace(" ", "_")
-    value = AUDIENCE_ALIASES.get(value, value)
-    return value if value in AUDIENCES else FALLBACK_AUDIENCE
+    """The card version for any audience value (:func:`bot.knowledge.audiences.version_for`)."""
+    return version_for(audience)
 
 
 def _singular(word: str) -> str:
@@ -392,7 +387,7 @@ def parse_card(raw: Any, where: str, problems: list[str]) -> Card | None:
             problems.append(f"{where}: missing field '{name}'")
     versions_raw = raw.get("versions") or {}
     versions = {k: str(v) for k, v in versions_raw.items() if v} if isinstance(versions_raw, dict) else {}
-    for audience in AUDIENCES:
+    for audience in VERSIONS:
         if not versions.get(audience, "").strip():
             problems.append(f"{where}: missing the '{audience}' version")
     facts: list[KeyFact] = []
@@ -410,8 +405,8 @@ def parse_card(raw: Any, where: str, problems: list[str]) -> Card | None:
         if not isinstance(entry, dict):
             problems.append(f"{where}: local.{council_id} must be a mapping")
             continue
-        texts = {a: str(entry[a]) for a in AUDIENCES if entry.get(a)}
-        for audience in AUDIENCES:
+        texts = {a: str(entry[a]) for a in VERSIONS if entry.get(a)}
+        for audience in VERSIONS:
             if audience not in texts:
                 problems.append(f"{where}: local.{council_id} is missing the '{audience}' version")
         sources = _tuple_of_str(entry.get("sources"))

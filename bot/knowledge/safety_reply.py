@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.knowledge import helplines
+from bot.knowledge.audiences import ADULT_READERS
 from bot.knowledge.councils import Contact, CouncilProfile
 from bot.settings import DEFAULT_COUNCIL
 
@@ -16,12 +18,10 @@ OPENING = "It sounds like things might be hard right now. I'm glad you told me."
 NOBODY_WATCHING = (
     "I'm a computer program. No person is watching this chat, and I can't call for help myself."
 )
-DANGER_NOW = "If you are in danger now, call 999."
-CHILDLINE = ("Childline: call 0800 1111, or use the 1-2-1 chat on the Childline website. "
-             "It's free, any time, for anyone under 19.")
-SAMARITANS = "Samaritans: call 116 123 (free, any time) if you are thinking about hurting yourself or ending your life."
+DANGER_NOW = helplines.DANGER_NOW
+CHILDLINE = helplines.CHILDLINE_LINE
+SAMARITANS = helplines.SAMARITANS_LINE
 SOCIAL_WORKER = "Talk to your social worker, or another adult you trust, as soon as you can."
-NSPCC = "If you are an adult worried about a child, call the NSPCC helpline on 0808 800 5000."
 
 
 def _contact_line(contact: Contact) -> str:
@@ -48,7 +48,7 @@ def adult_line(profile: CouncilProfile) -> str:
     else:
         council = (f"contact {profile.name}'s children's services (its documents don't give a number; "
                    "it is on the council's website)")
-    return f"If you are an adult worried about a child, {council}, or the NSPCC helpline on 0808 800 5000."
+    return f"If you are an adult worried about a child, {council}, or {helplines.NSPCC_LINE}."
 
 
 def safety_lines(profile: CouncilProfile) -> list[str]:
@@ -77,11 +77,10 @@ def _profile(council_id: str | None) -> CouncilProfile:
     return councils.get(council_id or DEFAULT_COUNCIL) or councils[DEFAULT_COUNCIL]
 
 
-def safety_reply(council_id: str | None = None, audience: str | None = None) -> str:
+def safety_reply(council_id: str | None = None) -> str:
     """The safety reply for a council id (the default council if unknown).
 
-    ``audience`` is accepted so every caller can pass what it knows, but the reply is the same
-    for everyone on purpose: a fixed text cannot be got wrong in a hurry.
+    The same for every reader on purpose: a fixed text cannot be got wrong in a hurry.
     """
     return safety_reply_for(_profile(council_id))
 
@@ -92,8 +91,7 @@ CHECK_IN_OPENING = {
     "parent": "That sounds worrying. Is the child, or anyone else, in danger right now?",
     "professional": "That sounds worrying. Is the child, or anyone else, in danger right now?",
 }
-CHECK_IN_CHILDLINE = ("You can talk to Childline about anything, free and any time, on 0800 1111 "
-                      "(for anyone under 19).")
+CHECK_IN_CHILDLINE = helplines.CHILDLINE_CHECK_IN
 CHECK_IN_CARRY_ON = "If you're OK, tap \"I'm safe\" and we'll carry on."
 #: The check-in's answer buttons: payloads are intents the rules answer (data/rules).
 CHECK_IN_BUTTONS = (("I'm safe", "/safety_ok"), ("I'm not safe", "/safety_not_ok"))
@@ -106,7 +104,7 @@ def check_in_for(profile: CouncilProfile, audience: str | None) -> str:
     false alarm should cost them one kind sentence, not a fright.
     """
     opening = CHECK_IN_OPENING.get(audience or "", CHECK_IN_OPENING["young_person"])
-    if audience in ("parent", "professional"):
+    if audience in ADULT_READERS:
         lines = [DANGER_NOW, adult_line(profile)]
     else:
         lines = [DANGER_NOW, CHECK_IN_CHILDLINE]

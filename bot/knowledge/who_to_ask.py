@@ -7,17 +7,17 @@ number, the reply says where to find one.
 """
 from __future__ import annotations
 
+from bot.knowledge import helplines
+from bot.knowledge.audiences import ADULT_READERS
 from bot.knowledge.councils import CouncilProfile
 
 CANNOT_TRANSFER = ("I'm a computer program, so I can't pass this chat to a person, and no one is "
                    "reading it live. These people can help:")
 
-ALWAYS_HEARD = ("Always Heard, Coram Voice's advocacy helpline for children in care and care leavers: "
-                "0808 800 5792 (Monday to Friday 9.30am to 6pm, Saturday 10am to 4pm).")
-BECOME = ("Become's Care Advice Line, for young people in care and care leavers: 0800 023 2033.")
-FAMILY_RIGHTS_GROUP = ("Family Rights Group's advice line, for parents and family carers dealing with "
-                       "children's services: 0808 801 0366 (Monday to Friday 9.30am to 3pm).")
-CHILDLINE = "Childline, any time, free, for anyone under 19: 0800 1111."
+ALWAYS_HEARD = helplines.ALWAYS_HEARD_LINE
+BECOME = helplines.BECOME_LINE
+FAMILY_RIGHTS_GROUP = helplines.FAMILY_RIGHTS_GROUP_LINE
+CHILDLINE = helplines.CHILDLINE_SHORT
 
 
 def _council_contact(profile: CouncilProfile) -> str:
@@ -32,7 +32,7 @@ def _council_contact(profile: CouncilProfile) -> str:
 
 def people_to_ask(audience: str, profile: CouncilProfile) -> list[str]:
     """The right people for this reader, nearest first."""
-    if audience in ("parent", "professional"):
+    if audience in ADULT_READERS:
         return [
             "The child's social worker, or their team manager if you can't reach them.",
             _council_contact(profile),
@@ -58,4 +58,4 @@ def people_to_ask(audience: str, profile: CouncilProfile) -> list[str]:
 def handoff_reply(audience: str, profile: CouncilProfile) -> str:
     """"I want a real person": honest that it can't transfer, then the right people."""
     lines = "\n".join(f"- {line}" for line in people_to_ask(audience, profile))
-    return f"{CANNOT_TRANSFER}\n{lines}\nIf you are in danger now, call 999."
+    return f"{CANNOT_TRANSFER}\n{lines}\n{helplines.DANGER_NOW}"

@@ -36,7 +36,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _purge(settings):
     from bot.ops.retention import purge_older_than, tracker_engine
 
-    return purge_older_than(tracker_engine(f"sqlite:///{settings.tracker_db_path}"), settings.retention_days)
+    return purge_older_than(tracker_engine(settings.tracker_url), settings.retention_days)
 
 
 def _cmd_conversations_purge(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def _cmd_conversations_purge(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     days = settings.retention_days if args.days is None else args.days
-    result = purge_older_than(tracker_engine(f"sqlite:///{settings.tracker_db_path}"), days)
+    result = purge_older_than(tracker_engine(settings.tracker_url), days)
     print(f"  removed {result.conversations} conversation(s) older than {days:g} days ({result.events} events)")
     return 0
 
@@ -52,7 +52,7 @@ def _cmd_conversations_purge(args: argparse.Namespace) -> int:
 def _cmd_conversations_erase(args: argparse.Namespace) -> int:
     from bot.ops.retention import erase, tracker_engine
 
-    deleted = erase(tracker_engine(f"sqlite:///{load_settings().tracker_db_path}"), args.sender_id)
+    deleted = erase(tracker_engine(load_settings().tracker_url), args.sender_id)
     print(f"  erased {deleted} event(s)" if deleted else "  no conversation with that id")
     return 0
 
@@ -76,7 +76,7 @@ def _cmd_safety_report(args: argparse.Namespace) -> int:
     settings = load_settings()
     start, end = date_range(args.days)
     try:
-        report = count_outcomes(args.url or f"sqlite:///{settings.tracker_db_path}", start, end)
+        report = count_outcomes(args.url or settings.tracker_url, start, end)
     except SafetyReportError as error:
         print(f"CareChat: {error}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.knowledge import helplines
 from bot.personal.casestore.models import CHILD_IN_CARE_REVIEW_KINDS, Review, Worker, YoungPerson
 from bot.personal.dates import friendly_date
 from bot.personal.review_dates import INITIAL, SECOND, ReviewTimetable, estimate_next_review
@@ -31,7 +32,7 @@ WHAT_AN_ADVOCATE_DOES = (
 )
 #: National advocacy helpline (from reference/helplines.md; check wording against Coram Voice's page).
 NATIONAL_ADVOCACY_HELPLINE = (
-    "You can also call Always Heard, run by Coram Voice, on 0808 800 5792. It is free advocacy help "
+    f"You can also call Always Heard, run by Coram Voice, on {helplines.ALWAYS_HEARD}. It is free advocacy help "
     "for children in care and care leavers. Lines are open Monday to Friday 9.30am to 6pm, "
     "and Saturday 10am to 4pm."
 )

@@ -17,10 +17,10 @@ from actions.actions import ActionAnswerTopic, ActionCompareOrders
 from bot.assistant import CareChat
 from bot.settings import load_settings
 from tests.actions.conftest import make_tracker
+from bot.knowledge.audiences import VERSIONS as AUDIENCES
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "council_cases"
 COUNCILS = ("north_yorkshire", "calderdale", "north_somerset", "durham")
-AUDIENCES = ("child", "young_person", "parent")
 
 
 def _load_cases() -> list[dict]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.knowledge.audiences import VERSIONS as AUDIENCES
 from bot.knowledge.cards import (
-    AUDIENCES,
     ContentError,
     UnknownCard,
     UnknownCouncil,

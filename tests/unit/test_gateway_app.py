@@ -162,7 +162,7 @@ async def test_chat_forwards_to_rasa_without_token_when_signed_out(
     assert await response.json() == {"messages": [{"text": "hello"}]}
     (body,) = fake.received
     assert body["message"] == "what is a review?"
-    assert body["metadata"] == {"audience": "parent", "council": "calderdale"}
+    assert body["metadata"] == {"audience": "parent"}
     assert "carechat_token" not in body["metadata"]
     cookie = demo_client.session.cookie_jar.filter_cookies(demo_client.make_url("/"))[COOKIE_NAME].value
     assert body["sender"] and body["sender"] != cookie
@@ -326,7 +326,7 @@ def safety_contacts(council: str) -> tuple[str, ...]:
     """The safety reply's contact lines (everything after its opening line); built once."""
     from bot.knowledge.safety_reply import safety_reply
 
-    return tuple(safety_reply(council, None).splitlines()[1:])
+    return tuple(safety_reply(council).splitlines()[1:])
 
 
 def assert_sorry_then_safety(text: str, sorry: str, council: str = "calderdale") -> None:
@@ -496,7 +496,7 @@ async def test_disclosure_with_frozen_rasa_gets_safety_reply_within_2_seconds(
     elapsed, status, body = await timed_post(demo_client, {"message": DISCLOSURE, "audience": "child"})
     assert elapsed < 2.0
     assert status == 200
-    assert body == {"messages": [{"text": safety_reply("calderdale", "child")}], "fallback": True}
+    assert body == {"messages": [{"text": safety_reply("calderdale")}], "fallback": True}
     text = body["messages"][0]["text"]
     for number in ("999", "0800 1111", "116 123"):
         assert number in text
@@ -514,7 +514,7 @@ async def test_disclosure_with_rasa_down_gets_safety_reply_at_once(fake_rasa: tu
         elapsed, status, body = await timed_post(client, {"message": DISCLOSURE})
         assert elapsed < SAFETY_DEADLINE_SECONDS
         assert status == 200
-        assert body == {"messages": [{"text": safety_reply("calderdale", None)}], "fallback": True}
+        assert body == {"messages": [{"text": safety_reply("calderdale")}], "fallback": True}
     finally:
         await client.close()
 
@@ -530,7 +530,7 @@ async def test_disclosure_with_rasa_failing_or_silent_gets_safety_reply(
     fake.status, fake.reply = status, reply
     elapsed, code, body = await timed_post(demo_client, {"message": DISCLOSURE, "audience": "parent"})
     assert code == 200
-    assert body == {"messages": [{"text": safety_reply("calderdale", "parent")}], "fallback": True}
+    assert body == {"messages": [{"text": safety_reply("calderdale")}], "fallback": True}
 
 
 @pytest.mark.asyncio
@@ -556,7 +556,7 @@ async def test_help_now_and_not_safe_buttons_never_wait(
     elapsed, status, body = await timed_post(demo_client, {"message": payload})
     assert elapsed < 2.0
     assert status == 200
-    assert body == {"messages": [{"text": safety_reply("calderdale", None)}], "fallback": True}
+    assert body == {"messages": [{"text": safety_reply("calderdale")}], "fallback": True}
 
 
 @pytest.mark.asyncio
@@ -712,7 +712,7 @@ async def test_rate_limited_disclosure_still_gets_the_safety_reply(fake_rasa: tu
         assert (await client.post("/api/chat", json={"message": "hi"})).status == 200
         elapsed, status, body = await timed_post(client, {"message": DISCLOSURE, "audience": "child"})
         assert elapsed < 2.0 and status == 200
-        assert body == {"messages": [{"text": safety_reply("calderdale", "child")}], "fallback": True}
+        assert body == {"messages": [{"text": safety_reply("calderdale")}], "fallback": True}
         assert len(fake.received) == 1  # not forwarded: the limit still protects Rasa
         limited = await client.post("/api/chat", json={"message": "hi"})
         assert limited.status == 429

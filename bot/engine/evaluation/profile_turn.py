@@ -39,7 +39,7 @@ KNOWLEDGE = [
     "what support do care leavers get", "what does section 20 mean", "what is staying put",
     "tell me about adoption", "what is a child arrangements order", "what is the promise",
 ]
-METADATA = {"audience": "young_person", "council": "north_yorkshire"}
+METADATA = {"audience": "young_person"}
 
 
 class Timers:
