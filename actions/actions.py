@@ -81,6 +81,15 @@ class CareChatAction(Action, metaclass=ABCMeta):
     def carechat(self) -> CareChat:
         return self._carechat or default_carechat()
 
+    def check_in_first(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       turned_away: bool = False) -> list[dict] | None:
+        """The check-in instead of this action's answer when the conversation says so, else None."""
+        outcome = context_outcome(tracker, turned_away)
+        if outcome is None:
+            return None
+        return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
+                           audience_from(_metadata(tracker)))
+
 
 class ActionAnswerTopic(CareChatAction):
     """Answer a knowledge question from the content cards, written for the reader."""
@@ -89,9 +98,8 @@ class ActionAnswerTopic(CareChatAction):
         return "action_answer_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        if (outcome := context_outcome(tracker)) is not None:
-            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
-                               audience_from(_metadata(tracker)))
+        if (events := self.check_in_first(dispatcher, tracker)) is not None:
+            return events
         message = tracker.latest_message
         intent = message.get("intent") or {}
         reply = self.carechat.answer_topic(
@@ -177,9 +185,8 @@ class ActionFallbackOffer(CareChatAction):
         return "action_fallback_offer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        if (outcome := context_outcome(tracker, turned_away=True)) is not None:
-            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
-                               audience_from(_metadata(tracker)))
+        if (events := self.check_in_first(dispatcher, tracker, turned_away=True)) is not None:
+            return events
         message = tracker.latest_message
         reply, offer = self.carechat.fallback_offer(
             message.get("intent_ranking") or [],
@@ -217,9 +224,8 @@ class ActionOutOfScope(CareChatAction):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        if (outcome := context_outcome(tracker, turned_away=True)) is not None:
-            return send_safety(dispatcher, self.carechat, outcome.tier, outcome.category,
-                               audience_from(_metadata(tracker)))
+        if (events := self.check_in_first(dispatcher, tracker, turned_away=True)) is not None:
+            return events
         message = tracker.latest_message
         _send(dispatcher, self.carechat.out_of_scope(message.get("entities") or [], audience_from(_metadata(tracker)),
                                                      text=message.get("text")))

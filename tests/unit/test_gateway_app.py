@@ -341,12 +341,7 @@ def assert_sorry_then_safety(text: str, sorry: str, council: str = "calderdale")
 
 @pytest.mark.asyncio
 async def test_rasa_down_gives_502_with_kind_message() -> None:
-    # Grab a free port, then close it so nothing listens there.
-    probe = TestServer(web.Application())
-    await probe.start_server()
-    dead_url = str(probe.make_url("")).rstrip("/")
-    await probe.close()
-    client = await start_client(make_settings(dead_url))
+    client = await start_client(make_settings(await dead_rasa_url()))
     try:
         response = await client.post("/api/chat", json={"message": "hello"})
         assert response.status == 502
