@@ -47,7 +47,7 @@ def test_card_accuracy_on_held_out_messages(result):
 
 
 def test_every_group_is_measured(result):
-    assert {"orders", "voice", "families", "existing_orders", "existing_topics"} <= set(result.groups)
+    assert {"orders", "voice", "families", "order_cards", "reviews_family_time_care_leavers"} <= set(result.groups)
 
 
 def test_out_of_scope_gets_no_domain_answer(result):
