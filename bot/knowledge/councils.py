@@ -5,7 +5,7 @@ differences in one small YAML file per council means the bot can never present o
 practice as if it were the law everywhere, and a council can check its own profile at a glance.
 
 Loading is lenient on purpose: a malformed profile still loads with empty values and the
-problem is recorded in ``problems`` so :func:`bot.knowledge.cards.check_library` can report every
+problem is recorded in ``problems`` so :func:`bot.knowledge.card_checks.check_library` can report every
 problem at once instead of stopping at the first.
 """
 from __future__ import annotations

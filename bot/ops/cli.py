@@ -151,7 +151,8 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 def _cmd_content_check(args: argparse.Namespace) -> int:
     from bot.knowledge.comparisons import check_order_facts, load_order_facts
-    from bot.knowledge.cards import check_library, load_library
+    from bot.knowledge.card_checks import check_library
+    from bot.knowledge.cards import load_library
 
     library = load_library()
     problems = check_library(library) + check_order_facts(load_order_facts(), library)

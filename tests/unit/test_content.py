@@ -9,12 +9,11 @@ import pytest
 import yaml
 
 from bot.knowledge.audiences import VERSIONS as AUDIENCES
+from bot.knowledge.card_checks import check_library, load_checked_library
 from bot.knowledge.cards import (
     ContentError,
     UnknownCard,
     UnknownCouncil,
-    check_library,
-    load_checked_library,
     load_library,
     normalise_audience,
     normalise_term,
