@@ -113,10 +113,9 @@ class CareChat:
 
     def check_in(self, audience: str = DEFAULT_AUDIENCE) -> Reply:
         """The gentle check-in for a message that might be a risk, with its two answers."""
-        from bot.knowledge.safety_reply import CHECK_IN_BUTTONS, check_in_for
+        from bot.knowledge.safety_reply import check_in_buttons, check_in_for
 
-        return Reply(check_in_for(self.council, audience),
-                     [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS])
+        return Reply(check_in_for(self.council, audience), check_in_buttons())
 
     def handoff(self, audience: str) -> Reply:
         """"I want a real person": the right people for this reader."""

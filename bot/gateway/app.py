@@ -301,19 +301,13 @@ async def _safety_chat(
     return web.json_response({"messages": await safety_messages(app, tier, audience), "fallback": True})
 
 
-def _button_list() -> list[dict[str, str]]:
-    from bot.knowledge.safety_reply import CHECK_IN_BUTTONS
-
-    return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
-
-
 def _build_safety_messages(council: str, audience: Optional[str], tier: str) -> Optional[list[dict[str, Any]]]:
     """The safety reply (risk) or the check-in with its buttons, as chat messages; None if it cannot be built."""
     try:
         from bot.knowledge import safety_reply as safety  # late: loading the council profiles is only needed on this path
 
         if tier == CHECK_IN:
-            return [{"text": safety.check_in(council, audience), "buttons": _button_list()}]
+            return [{"text": safety.check_in(council, audience), "buttons": safety.check_in_buttons()}]
         return [{"text": safety.safety_reply(council)}]
     except Exception as exc:  # noqa: BLE001 - the caller falls back to the fixed contacts
         logger.error("safety reply unavailable: %s", type(exc).__name__)

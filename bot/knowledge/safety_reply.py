@@ -97,6 +97,11 @@ CHECK_IN_CARRY_ON = "If you're OK, tap \"I'm safe\" and we'll carry on."
 CHECK_IN_BUTTONS = (("I'm safe", "/safety_ok"), ("I'm not safe", "/safety_not_ok"))
 
 
+def check_in_buttons() -> list[dict[str, str]]:
+    """The check-in's two answers as chat buttons (title, payload)."""
+    return [{"title": title, "payload": payload} for title, payload in CHECK_IN_BUTTONS]
+
+
 def check_in_for(profile: CouncilProfile, audience: str | None) -> str:
     """The gentle check-in for a message that might be a risk: still 999 and Childline.
 

@@ -50,7 +50,7 @@ class Outcome:
 
 
 def is_short_reply(text: str) -> bool:
-    """A few words without a question of their own: probably an answer to the last turn."""
+    """A few words (at most SHORT_REPLY_WORDS): probably an answer to the bot's last turn."""
     words = text.split()
     return 0 < len(words) <= SHORT_REPLY_WORDS
 

@@ -105,8 +105,12 @@ def verb_forms(lemma: str, irregular: dict[str, list[str]]) -> list[str]:
     return [lemma, lemma + "s", lemma + "ed", lemma + "ing"]
 
 
-def lemma_guesses(word: str) -> set[str]:
-    """Possible base forms of a word by stripping regular endings (a lemmatiser's safety net)."""
+@lru_cache(maxsize=8192)
+def lemma_guesses(word: str) -> frozenset[str]:
+    """Possible base forms of a word by stripping regular endings (a lemmatiser's safety net).
+
+    Cached: every verb item of every rule asks about the same few words of a message.
+    """
     guesses = {word}
     for suffix in ("ing", "ed", "es", "s", "d"):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
@@ -116,7 +120,7 @@ def lemma_guesses(word: str) -> set[str]:
                 guesses.add(stem[:-1])
             if stem.endswith("i"):
                 guesses.add(stem[:-1] + "y")
-    return guesses
+    return frozenset(guesses)
 
 
 Predicate = Callable[[Token], bool]
