@@ -43,6 +43,7 @@ import aiohttp
 from bot.evaluation.loadstats import Series, fmt_ms, fmt_ratio, mb, ratio, series_table, tree_memory_kb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.ops.stack import is_healthy
+from bot.ops.training import resolve_model
 
 PORT_BASE = 18000
 STARTER_PORT = 18105
@@ -508,17 +509,6 @@ def rasa_version() -> str:
 
 
 # ---------------------------------------------------------------------------------------
-def resolve_model(model: str | None) -> Path:
-    if model:
-        path = Path(model).expanduser().resolve()
-        if not path.exists():
-            raise SystemExit(f"model not found: {path}")
-        return path
-    from bot.ops.training import ensure_model
-
-    return ensure_model()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.evaluation.bench", description="make bench")
     parser.add_argument("--model", default=os.environ.get("MODEL") or None)

@@ -79,3 +79,13 @@ def ensure_model(root: Path = PROJECT_ROOT, engine_bin: Path | None = None) -> P
 if __name__ == "__main__":
     ensure_model()
     sys.exit(0)
+
+
+def resolve_model(model: str | None) -> Path:
+    """``--model``/``MODEL=`` when given, else the model for the current inputs (trained if missing)."""
+    if model:
+        path = Path(model).expanduser().resolve()
+        if not path.exists():
+            raise SystemExit(f"model not found: {path}")
+        return path
+    return ensure_model()

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.engine.evaluation import nlu
+from bot.ops.training import resolve_model
 from bot.settings import PROJECT_ROOT
 
 ENGINE_BIN = PROJECT_ROOT / ".venv-engine" / "bin"
@@ -31,18 +32,6 @@ SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
 
 def timestamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def resolve_model(model: str | None) -> Path:
-    """``--model``/``MODEL=`` when given, else the model for the current inputs (trained if missing)."""
-    if model:
-        path = Path(model).expanduser().resolve()
-        if not path.exists():
-            raise SystemExit(f"model not found: {path}")
-        return path
-    from bot.ops.training import ensure_model
-
-    return ensure_model()
 
 
 def quiet_rasa() -> None:
