@@ -13,7 +13,8 @@ from typing import Callable, Iterable
 
 from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import compare_text, load_order_facts
-from bot.knowledge.cards import Library, load_library
+from bot.knowledge.card_loader import load_library
+from bot.knowledge.cards import Library
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.knowledge.who_to_ask import handoff_reply
 from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities

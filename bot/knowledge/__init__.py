@@ -1,7 +1,9 @@
 """What CareChat knows, in plain Python that both environments can import (stdlib and PyYAML).
 
-- ``cards``: the content cards (one per topic, three readers' versions), loading, search,
-  rendering and checks.
+- ``cards``: what a card is (one per topic, three readers' versions), finding and rendering it.
+- ``card_loader``: reading cards, sources and council profiles from ``content/``.
+- ``card_checks``: the checks content must pass before it is served.
+- ``terms``: matching people's words (typos, plurals, "S.G.O.s") to card names.
 - ``councils``: what differs by council (contacts, review practice, local offer).
 - ``comparisons``: two legal orders side by side, from structured national facts.
 - ``choose_card``: which card answers a parsed message (intent, named terms, scope).

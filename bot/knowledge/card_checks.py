@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.knowledge.cards import KINDS, NATIONAL, Card, ContentError, Library, load_library, normalise_term
+from bot.knowledge.card_loader import load_library
+from bot.knowledge.cards import KINDS, NATIONAL, Card, ContentError, Library
+from bot.knowledge.terms import normalise_term
 from bot.knowledge.councils import CouncilProfile
 from bot.knowledge.helplines import NATIONAL_DIGITS
 from bot.settings import PROJECT_ROOT

@@ -37,7 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.knowledge.cards import Card, Library, normalise_term
+from bot.knowledge.cards import Card, Library
+from bot.knowledge.terms import normalise_term
 from bot.knowledge.scope import TopicScope
 
 #: Below this confidence a topic intent gives way to a term the message names.

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.cards import Library, normalise_term
+from bot.knowledge.cards import Library
+from bot.knowledge.terms import normalise_term
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_NLU_DIR = PROJECT_ROOT / "data" / "nlu"

@@ -152,7 +152,7 @@ def _cmd_token(args: argparse.Namespace) -> int:
 def _cmd_content_check(args: argparse.Namespace) -> int:
     from bot.knowledge.comparisons import check_order_facts, load_order_facts
     from bot.knowledge.card_checks import check_library
-    from bot.knowledge.cards import load_library
+    from bot.knowledge.card_loader import load_library
 
     library = load_library()
     problems = check_library(library) + check_order_facts(load_order_facts(), library)
@@ -163,7 +163,7 @@ def _cmd_content_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_content_patterns(args: argparse.Namespace) -> int:
-    from bot.knowledge.cards import load_library
+    from bot.knowledge.card_loader import load_library
 
     patterns = load_library().term_patterns()
     out = Path(args.out)

@@ -10,7 +10,7 @@ from bot.assistant import CareChat
 from bot.personal.casestore.db import session_factory
 from bot.personal.casestore.demo import load_demo
 from bot.personal.casestore.migrate import upgrade_to_head
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.settings import load_settings
 
 TODAY = date(2026, 11, 23)

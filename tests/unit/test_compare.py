@@ -7,7 +7,7 @@ import pytest
 
 from bot.assistant import WHICH_TWO, CareChat
 from bot.knowledge.comparisons import ATTRIBUTES, check_order_facts, load_order_facts
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.settings import load_settings
 
 

@@ -10,14 +10,9 @@ import yaml
 
 from bot.knowledge.audiences import VERSIONS as AUDIENCES
 from bot.knowledge.card_checks import check_library, load_checked_library
-from bot.knowledge.cards import (
-    ContentError,
-    UnknownCard,
-    UnknownCouncil,
-    load_library,
-    normalise_audience,
-    normalise_term,
-)
+from bot.knowledge.card_loader import load_library
+from bot.knowledge.cards import ContentError, UnknownCard, UnknownCouncil, normalise_audience
+from bot.knowledge.terms import normalise_term
 from bot.settings import PROJECT_ROOT
 
 CONTENT = PROJECT_ROOT / "content"
@@ -275,7 +270,7 @@ def test_normalise_term():
 
 
 def test_term_patterns_cover_every_alias(library):
-    from bot.knowledge.cards import alias_tokens
+    from bot.knowledge.terms import alias_tokens
 
     patterns = library.term_patterns()
     assert all(p["label"] == "term" for p in patterns)
@@ -335,7 +330,7 @@ def test_child_versions_explain_acronyms(library):
 
 
 def test_alias_tokens_split_like_spacy():
-    from bot.knowledge.cards import alias_tokens
+    from bot.knowledge.terms import alias_tokens
 
     assert alias_tokens("long-term fostering") == ["long", "-", "term", "fostering"]
     assert alias_tokens("child's plan") == ["child", "'s", "plan"]

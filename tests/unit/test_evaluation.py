@@ -150,7 +150,7 @@ def test_load_holdout_reads_groups(tmp_path: Path):
 
 
 def test_the_real_holdout_set_loads_and_every_item_has_an_expected_intent():
-    from bot.knowledge.cards import load_library
+    from bot.knowledge.card_loader import load_library
 
     library = load_library()
     items = nlu.load_holdout()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.settings import PROJECT_ROOT
 
 HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 
 RUN_WORDS = 10
 SEEDS_DIR = Path(os.environ.get("CARECHAT_SEEDS_DIR", "/work/shared/seeds"))

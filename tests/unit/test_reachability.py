@@ -5,7 +5,7 @@ from collections import Counter
 
 import yaml
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.settings import PROJECT_ROOT
 
 #: Intents action_answer_topic serves through entities rather than a card of their own.

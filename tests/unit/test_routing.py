@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.knowledge.choose_card import TRUST_TOPIC_INTENT, answer_card
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.knowledge.fallback import OFFERED, SEARCHED, first_offer, likeliest_cards, next_step
 from bot.knowledge.who_to_ask import handoff_reply, people_to_ask
 from bot.knowledge.safety_reply import safety_reply, safety_reply_for

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.cards import load_library
+from bot.knowledge.card_loader import load_library
 from bot.knowledge.scope import build_scope, content_words, load_scope, load_training_examples
 
 

@@ -424,10 +424,10 @@ def evaluate_holdout(model_path: Path | str, holdout_dir: Path | str = DEFAULT_H
     """Parse every held-out message with the model and score it (engine environment).
 
     ``agent`` lets a caller reuse an already loaded model; ``library`` defaults to
-    :func:`bot.knowledge.cards.load_library`.
+    :func:`bot.knowledge.card_loader.load_library`.
     """
     if library is None:
-        from bot.knowledge.cards import load_library
+        from bot.knowledge.card_loader import load_library
 
         library = load_library()
     items = load_holdout(Path(holdout_dir), items_glob)
