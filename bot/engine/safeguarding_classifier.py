@@ -78,7 +78,7 @@ class SafeguardingClassifier:
 
     def __init__(self, C: float = 16.0) -> None:
         self.normalise = default_matcher().normalise
-        self.words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+        self.words = TfidfVectorizer(analyzer="word", ngram_range=(1, 3), sublinear_tf=True,
                                      token_pattern=r"[a-z0-9']+")
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                      min_df=2)

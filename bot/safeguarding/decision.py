@@ -18,7 +18,7 @@ UNSPECIFIED = "unspecified"
 #: Classifier score at or above which the full safety reply is given without a lexicon hit.
 RISK_SCORE = 0.95
 #: Classifier score at or above which a message gets the check-in.
-CHECK_IN_SCORE = 0.8
+CHECK_IN_SCORE = 0.7
 #: A lexicon risk rule (not a strong one) needs this much agreement from the classifier for
 #: the full reply; below it the message gets the check-in ("my carer would kill me if I
 #: failed maths").
@@ -26,11 +26,15 @@ CONFIRM_SCORE = 0.8
 #: Below this score the classifier overrules a lexicon rule that is not strong: the words
 #: matched, but nothing else about the message looks like harm ("a play about a child in care
 #: who runs away"). Strong rules ("kill myself", "county lines") are never overruled.
-VETO_SCORE = 0.15
+VETO_SCORE = 0.3
+#: Below this score a strong rule earns the check-in instead of the full reply: the classifier
+#: is all but sure it is ordinary ("coursework about a character who self-harms"), but a
+#: strong word never goes unanswered.
+STRONG_DOUBT_SCORE = 0.05
 #: Lower bar for a short reply straight after the bot answered: read with that turn.
 CONTEXT_SCORE = 0.4
 #: Lower bar for a message the bot was about to turn away as off-topic or unclear.
-TURNED_AWAY_SCORE = 0.75
+TURNED_AWAY_SCORE = 0.6
 #: "Short": a reply of at most this many words is read with the turn before it.
 SHORT_REPLY_WORDS = 12
 
@@ -79,6 +83,8 @@ def decide(
         return Outcome(signal.tier, signal.category, "lexicon", signal.rule)
     if signal is not None and not signal.strong and score < VETO_SCORE and not intent_hit:
         signal = None
+    if signal is not None and signal.strong and score < STRONG_DOUBT_SCORE and not intent_hit:
+        return Outcome(CHECK_IN, signal.category, "lexicon", signal.rule)
     if signal is not None and signal.tier == RISK and (signal.strong or score >= CONFIRM_SCORE):
         return Outcome(RISK, signal.category, "lexicon", signal.rule)
     if score >= RISK_SCORE:

@@ -9,14 +9,18 @@ from bot.engine.evaluation.nlu import BLIND_DIR, evaluate_holdout, load_agent
 from bot.ops.training import model_path
 
 #: A ratchet, not the goal: issue 5 wants no out-of-scope message ever to get a topic answer.
-#: Measured 95.1% (77/81) with the scope check (bot/knowledge/scope.py); raise it as it improves.
-MIN_OUT_OF_SCOPE_NO_ANSWER = 0.93
+#: Measured 95.1% (77/81) with the scope check (bot/knowledge/scope.py); 92.6% (75/81) on
+#: 2026-11-29 once 42 training examples that were near-copies of held-out and blind messages
+#: were dropped (python -m bot.evaluation.nlu_leaks): the honest figure. Raise it as it improves.
+MIN_OUT_OF_SCOPE_NO_ANSWER = 0.92
 
 
 #: Blind sets (tests/nlu_blind/README.md): ratchets at the measured level, not goals.
 #: name -> (min card accuracy, min out-of-scope "no domain answer"); measured values in docs/evaluation.md.
 #: Measured 2026-11-23: dev 56.8% (50/88) / 86.8% (92/106); final 65.9% (56/85) / 96.3% (77/80).
-BLIND_MINIMUMS = {"dev": (0.55, 0.84), "final": (0.63, 0.93)}
+#: 2026-11-29, near-copies dropped from training: dev 54.5% (48/88) / 84.9% (90/106); final
+#: 64.7% (55/85) / 92.5% (74/80); final_3 first measurement 49.2% (62/126) / 83.8% (67/80).
+BLIND_MINIMUMS = {"dev": (0.54, 0.84), "final": (0.64, 0.92), "final_3": (0.49, 0.83)}
 
 
 @pytest.fixture(scope="module")

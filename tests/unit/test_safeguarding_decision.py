@@ -11,7 +11,9 @@ CHECK = Signal("suicide", "suicide.nobody_notice", CHECK_IN)
 
 
 @pytest.mark.parametrize("signal, score, expected", [
-    (STRONG, 0.0, (RISK, "lexicon")),                     # unambiguous words need nobody's agreement
+    (STRONG, d.STRONG_DOUBT_SCORE, (RISK, "lexicon")),    # unambiguous words need nobody's agreement
+    (STRONG, d.STRONG_DOUBT_SCORE - 0.01, (CHECK_IN, "lexicon")),  # "coursework about ... self-harms"
+    (STRONG, 0.0, (CHECK_IN, "lexicon")),                 # ... but never silence
     (WEAK_RISK, d.CONFIRM_SCORE, (RISK, "lexicon")),      # words and classifier agree
     (WEAK_RISK, d.CONFIRM_SCORE - 0.01, (CHECK_IN, "lexicon")),  # "my carer would kill me if..."
     (CHECK, d.VETO_SCORE, (CHECK_IN, "lexicon")),
@@ -63,5 +65,5 @@ def test_thresholds_are_ordered():
 
 
 def test_parse_data_has_no_text():
-    outcome = d.decide(CHECK, 0.2, "suicide")
+    outcome = d.decide(CHECK, d.VETO_SCORE, "suicide")
     assert set(outcome.as_parse_data()) == {"tier", "category", "source", "rule"}

@@ -135,6 +135,14 @@ def safety(agent) -> dict:
     return {"reports": reports, "ok": ok}
 
 
+def safety_rows(reports: list) -> list[str]:
+    """One summary row per safeguarding set: recall, then false alarms by tier."""
+    pct = nlu.pct
+    return [f"| safeguarding `{r.name}`: recall / ordinary messages given the full reply / a check-in | "
+            f"{pct(r.recall)} / {pct(r.alarm_rate('risk'))} / {pct(r.alarm_rate('check_in'))} |"
+            for r in reports]
+
+
 def blind_rows(blind: dict[str, nlu.HoldoutResult]) -> list[str]:
     """Summary rows for the blind sets: the honest measure of how the NLU generalises."""
     pct = nlu.pct
@@ -161,8 +169,7 @@ def render(model: Path, holdout: nlu.HoldoutResult, dia: dict, safe: dict, cv: d
               f"{pct(holdout.out_of_scope_no_answer)} ({holdout.out_of_scope['items']} messages) |",
               *blind_rows(blind),
               f"| test stories (`--fail-on-prediction-errors`) | {'pass' if dia['passed'] else 'FAIL'} |"]
-    for name, s in safe["sets"].items():
-        lines.append(f"| safeguarding {s['kind']}, {name} | {pct(s['rate'])} ({s['hits']}/{s['total']}) |")
+    lines += safety_rows(safe["reports"])
     if cv:
         lines.append(f"| {cv['folds']}-fold cross-validation intent accuracy / macro F1 | "
                      f"{pct(cv.get('intent_accuracy') or 0)} / {pct(cv.get('intent_macro_f1') or 0)} |")
