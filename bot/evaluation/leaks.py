@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Two messages are near-duplicates when their word sets overlap this much (Jaccard) ...
 WORD_OVERLAP = 0.8
@@ -68,3 +69,10 @@ def near_duplicates(training: Sequence[str], tests: Sequence[str]) -> list[Leak]
 def leaked_training_indexes(training: Sequence[str], tests: Iterable[str]) -> set[int]:
     """Indexes of training items to drop: each is close to at least one test item."""
     return {leak.train_index for leak in near_duplicates(training, list(tests))}
+
+
+def drop_lines(path: Path, lines: set[int]) -> None:
+    """Rewrite a training file without the given (1-based) lines: how a leak is removed."""
+    kept = [text for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if number not in lines]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.leaks import near_duplicates
+from bot.evaluation.leaks import drop_lines, near_duplicates
 from bot.settings import PROJECT_ROOT
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -62,7 +62,7 @@ def card_questions(folder: Path = CARD_QUESTIONS_DIR) -> list[Example]:
     return examples
 
 
-def test_messages(dirs: tuple[Path, ...] = TEST_DIRS) -> list[str]:
+def held_out_messages(dirs: tuple[Path, ...] = TEST_DIRS) -> list[str]:
     """The text of every held-out and blind item."""
     return [item["text"] for folder in dirs for path in sorted(folder.glob("*.yml"))
             for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or [])]
@@ -72,7 +72,7 @@ def leaked_examples(nlu_dir: Path = NLU_DIR, dirs: tuple[Path, ...] = TEST_DIRS,
                     questions_dir: Path = CARD_QUESTIONS_DIR) -> list[Example]:
     """Training examples (data/nlu and the writers' card questions) close to some test message."""
     examples = training_examples(nlu_dir) + card_questions(questions_dir)
-    hits = {leak.train_index for leak in near_duplicates([e.text for e in examples], test_messages(dirs))}
+    hits = {leak.train_index for leak in near_duplicates([e.text for e in examples], held_out_messages(dirs))}
     return [examples[i] for i in sorted(hits)]
 
 
@@ -82,8 +82,7 @@ def drop(examples: list[Example]) -> None:
     for example in examples:
         by_path.setdefault(example.path, set()).add(example.line)
     for path, lines in by_path.items():
-        kept = [t for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if n not in lines]
-        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        drop_lines(path, lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from bot.evaluation.leaks import near_duplicates
+from bot.evaluation.leaks import drop_lines, near_duplicates
 from bot.safeguarding.phrase_sets import read_crisis_tsv, read_lookalike_tsv, read_pairs_tsv, read_phrase_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,13 +50,6 @@ def leaked_lines(training_dir: Path = TRAINING_DIR, test_dir: Path = TEST_DIR) -
         path, line, _ = training[leak.train_index]
         found.setdefault(path, set()).add(line)
     return found
-
-
-def drop_lines(path: Path, lines: set[int]) -> None:
-    """Rewrite a training file without the given (1-based) lines."""
-    kept = [text for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if number not in lines]
-    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,13 @@
 """The held-out set is fit for purpose: big enough, valid, and never trained on."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.evaluation.leaks import normalise
 from bot.evaluation.nlu_leaks import leaked_examples
 from bot.knowledge.card_loader import load_library
 from bot.settings import PROJECT_ROOT
@@ -17,12 +17,6 @@ BLIND_DIR = PROJECT_ROOT / "tests" / "nlu_blind"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 MIN_PER_CARD = 5
 MIN_OUT_OF_SCOPE = 50
-
-
-def normalise(text: str) -> str:
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [sgo](term) -> sgo
-    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def holdout_items(*dirs: Path) -> list[dict]:
