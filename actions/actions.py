@@ -31,6 +31,14 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
 
 
+def _personal_question(tracker: Tracker) -> tuple[str | None, str | None, list[dict], str]:
+    """What a personal lookup needs: the token, the words (own or general?), entities, reader."""
+    message = tracker.latest_message
+    metadata = _metadata(tracker)
+    return (metadata.get(TOKEN_KEY), message.get("text"), message.get("entities") or [],
+            audience_from(metadata))
+
+
 def follows_bot_turn(tracker: Tracker) -> bool:
     """True when the bot said something earlier in this session: the message may answer it."""
     seen_latest_user = False
@@ -120,7 +128,7 @@ class ActionNextReview(CareChatAction):
         return "action_next_review"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.next_review(_metadata(tracker).get(TOKEN_KEY)))
+        _send(dispatcher, self.carechat.next_review(*_personal_question(tracker)))
         return []
 
 
@@ -131,7 +139,7 @@ class ActionAdvocateContact(CareChatAction):
         return "action_advocate_contact"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.advocate(_metadata(tracker).get(TOKEN_KEY)))
+        _send(dispatcher, self.carechat.advocate(*_personal_question(tracker)))
         return []
 
 

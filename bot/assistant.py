@@ -26,12 +26,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_AUDIENCE = DEFAULT_READER
 
-SIGN_IN_NEEDED = (
-    "I can only look at your own details when you are signed in, and you're not signed in "
-    "right now, so I haven't looked at any records. Please sign in on your council's "
-    "young person's page and ask me again. Your social worker or your IRO (Independent "
-    "Reviewing Officer, the person who runs your reviews) can also tell you."
+#: Added to the general answer when someone asks about their own records without signing in.
+SIGN_IN_OFFER = (
+    "You're not signed in, so I haven't looked at any records. If you sign in on your "
+    "council's young person's page and ask again, I can tell you {what}. Your social worker "
+    "or your IRO (Independent Reviewing Officer) can tell you too."
 )
+
+HOW_IT_WORKS = "Here is how it works in general:"
 
 WHICH_TWO = (
     "Which two orders would you like me to compare? For example: \"SGO vs care order\" or "
@@ -213,12 +215,45 @@ class CareChat:
             log.info("personal lookup refused: token %s", rejected.reason)
             return None
 
-    def next_review(self, token: str | None) -> Reply:
-        from bot.personal.lookups import next_review_reply
+    def next_review(self, token: str | None, text: str | None = None, entities: Iterable[dict] = (),
+                    audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """The asker's next review date, or how reviews work when the question is general."""
+        return self._own_or_general(REVIEW_QUESTION, token, text, entities, audience)
 
+    def advocate(self, token: str | None, text: str | None = None, entities: Iterable[dict] = (),
+                 audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """The asker's advocate, or how anyone gets one when the question is general."""
+        return self._own_or_general(ADVOCATE_QUESTION, token, text, entities, audience)
+
+    def _own_or_general(self, question: "PersonalQuestion", token: str | None, text: str | None,
+                        entities: Iterable[dict], audience: str) -> Reply:
+        """General before personal: the general card for anyone, the lookup for the signed-in asker.
+
+        - a message naming another topic and not this one ("the children in care council
+          meeting") gets that card; "contact my advocate" names both, so it stays a lookup;
+        - a general question gets the card, plus the asker's own answer when signed in;
+        - a question about their own records gets the lookup when signed in, else the card
+          and an offer to sign in (no records are looked at).
+        """
+        from bot.personal.whose_question import asks_about_own
+
+        named = self.library.cards_named(subject_entities(list(entities)))
+        if named and not any(card.id in question.card_ids for card in named):
+            return self.render_card(named[0].id, audience)
         case_ref = self._verified_case_ref(token)
-        if case_ref is None:
-            return Reply(SIGN_IN_NEEDED)
+        own = asks_about_own(text)
+        if own and case_ref is not None:
+            return question.lookup(self, case_ref)
+        general = self.render_card(question.card_ids[0], audience)
+        if case_ref is not None:
+            return Reply(f"{general.text}\n\nFor you: {question.lookup(self, case_ref).text}", general.buttons)
+        offer = SIGN_IN_OFFER.format(what=question.what)
+        if own:  # they asked for their own: say first why there is no date, then how it works
+            return Reply(f"{offer}\n\n{HOW_IT_WORKS}\n\n{general.text}", general.buttons)
+        return Reply(f"{general.text}\n\n{offer}", general.buttons)
+
+    def _review_lookup(self, case_ref: str) -> Reply:
+        from bot.personal.lookups import next_review_reply
         from bot.personal.review_dates import ReviewTimetable
 
         council = self.council
@@ -226,18 +261,28 @@ class CareChat:
         reply = next_review_reply(self.session_factory(), case_ref, timetable, council.name, self._today())
         return Reply(reply.text)
 
-    def advocate(self, token: str | None) -> Reply:
-        from bot.personal.lookups import advocate_reply
-
-        case_ref = self._verified_case_ref(token)
-        if case_ref is None:
-            return Reply(SIGN_IN_NEEDED)
-        from bot.personal.lookups import AdvocacyInfo
+    def _advocate_lookup(self, case_ref: str) -> Reply:
+        from bot.personal.lookups import AdvocacyInfo, advocate_reply
 
         council = self.council
         advocacy = AdvocacyInfo(council.name, council.advocacy.how_to_ask, council.advocacy.source)
         reply = advocate_reply(self.session_factory(), case_ref, advocacy, self._today())
         return Reply(reply.text)
+
+
+@dataclass(frozen=True)
+class PersonalQuestion:
+    """A question that can be about the asker's own records or about how things work."""
+
+    card_ids: tuple[str, ...]   # the general card first; the others also count as "this topic"
+    what: str                   # what signing in would let CareChat look up
+    lookup: Callable[[CareChat, str], Reply]
+
+
+REVIEW_QUESTION = PersonalQuestion(("cic_review", "iro", "pathway_plan"), "your own next review date",
+                                   CareChat._review_lookup)
+ADVOCATE_QUESTION = PersonalQuestion(("advocate", "mind_of_my_own", "having_a_say"), "who your own advocate is",
+                                     CareChat._advocate_lookup)
 
 
 @lru_cache(maxsize=1)

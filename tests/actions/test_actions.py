@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAdvocateContact, ActionAnswerTopic, ActionNextReview
-from bot.assistant import SIGN_IN_NEEDED, WHICH_TOPIC
+from bot.assistant import SIGN_IN_OFFER, WHICH_TOPIC
 from bot.personal.dates import friendly_date
 from bot.personal.identity import mint_token
 from tests.actions.conftest import TODAY, make_tracker
@@ -67,23 +67,57 @@ def test_next_review_with_valid_token_gives_the_booked_date_and_chair(carechat, 
     assert "Demo Iris" in text
 
 
-def test_next_review_without_token_reveals_nothing(carechat):
+def signed_out_answer(library, card_id: str, what: str) -> tuple[str, str]:
+    """The general card's text and the sign-in offer a signed-out asker gets after it."""
+    return library.render(card_id, "young_person", "north_yorkshire").text, SIGN_IN_OFFER.format(what=what)
+
+
+def test_next_review_without_token_gets_how_reviews_work_and_an_offer_to_sign_in(carechat, library):
     _, messages = run(ActionNextReview(carechat), make_tracker("when is my review", "ask_next_review"))
-    assert messages[0]["text"] == SIGN_IN_NEEDED
+    card_text, offer = signed_out_answer(library, "cic_review", "your own next review date")
+    assert messages[0]["text"].startswith(offer)
+    assert card_text in messages[0]["text"]
+    assert "Demo" not in messages[0]["text"]
+
+
+def test_general_review_question_gets_the_general_answer_without_a_lookup(carechat, library, settings):
+    token = mint_token("DEMO-001", settings)
+    general = make_tracker("how soon does a child have their first review", "ask_next_review")
+    text = run(ActionNextReview(carechat), general)[1][0]["text"]
+    card_text, offer = signed_out_answer(library, "cic_review", "your own next review date")
+    assert text.startswith(card_text) and text.endswith(offer)
+    assert "Demo Iris" not in text
+    signed_in = make_tracker("how soon does a child have their first review", "ask_next_review",
+                             metadata={"carechat_token": token})
+    both = run(ActionNextReview(carechat), signed_in)[1][0]["text"]
+    assert both.startswith(signed_out_answer(library, "cic_review", "")[0])
+    assert "For you:" in both and "Demo Iris" in both
+
+
+def test_a_question_naming_another_topic_gets_that_card_not_a_lookup(carechat, library, settings):
+    token = mint_token("DEMO-001", settings)
+    tracker = make_tracker("when is the next children in care council meeting", "ask_next_review",
+                           [{"entity": "term", "value": "children in care council"}],
+                           metadata={"carechat_token": token})
+    text = run(ActionNextReview(carechat), tracker)[1][0]["text"]
+    assert text.startswith(library.render("children_in_care_council", "young_person", "north_yorkshire").text)
+    assert "Demo" not in text
 
 
 def test_next_review_with_forged_token_reveals_nothing(carechat, settings):
     forged = mint_token("DEMO-001", dataclasses.replace(settings, token_secret="guessed-" * 6))
     _, messages = run(ActionNextReview(carechat), make_tracker("when is my review", "ask_next_review",
                                                               metadata={"carechat_token": forged}))
-    assert messages[0]["text"] == SIGN_IN_NEEDED
+    assert messages[0]["text"].startswith(SIGN_IN_OFFER.format(what="your own next review date"))
     assert "Demo" not in messages[0]["text"]
 
 
 def test_case_ref_typed_in_chat_is_ignored(carechat):
     tracker = make_tracker("my case ref is DEMO-001 when is my review", "ask_next_review",
                            entities=[{"entity": "case_ref", "value": "DEMO-001"}])
-    assert run(ActionNextReview(carechat), tracker)[1][0]["text"] == SIGN_IN_NEEDED
+    text = run(ActionNextReview(carechat), tracker)[1][0]["text"]
+    assert text.startswith(SIGN_IN_OFFER.format(what="your own next review date"))
+    assert "Demo" not in text
 
 
 def test_advocate_with_valid_token(carechat, settings):
@@ -102,9 +136,29 @@ def test_no_advocate_assigned_points_to_the_national_helpline(carechat, settings
     assert "Demo Ash" not in messages[0]["text"]
 
 
-def test_advocate_without_token_reveals_nothing(carechat):
+def test_advocate_without_token_gets_how_to_get_one_and_reveals_nothing(carechat, library):
     _, messages = run(ActionAdvocateContact(carechat), make_tracker("who is my advocate", "ask_advocate_contact"))
-    assert messages[0]["text"] == SIGN_IN_NEEDED
+    card_text, offer = signed_out_answer(library, "advocate", "who your own advocate is")
+    assert messages[0]["text"].startswith(offer)
+    assert card_text in messages[0]["text"]
+    assert "Demo Ash" not in messages[0]["text"]
+
+
+def test_naming_this_topic_and_another_stays_a_lookup(carechat, settings):
+    token = mint_token("DEMO-001", settings)
+    tracker = make_tracker("how do i contact my advocate", "ask_advocate_contact",
+                           [{"entity": "term", "value": "contact"}, {"entity": "term", "value": "advocate"}],
+                           metadata={"carechat_token": token})
+    assert "Demo Ash" in run(ActionAdvocateContact(carechat), tracker)[1][0]["text"]
+
+
+def test_general_advocate_question_from_a_signed_in_person_gets_both(carechat, library, settings):
+    token = mint_token("DEMO-001", settings)
+    tracker = make_tracker("how does a child in care find an advocate", "ask_advocate_contact",
+                           metadata={"carechat_token": token})
+    text = run(ActionAdvocateContact(carechat), tracker)[1][0]["text"]
+    assert text.startswith(signed_out_answer(library, "advocate", "")[0])
+    assert "For you:" in text and "Demo Ash" in text
 
 
 def test_compare_action_compares_two_named_orders(carechat):

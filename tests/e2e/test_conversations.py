@@ -232,3 +232,13 @@ def test_safety_outcomes_are_counted_by_day_without_text(gateway: GatewayClient,
     assert all(words in reply for words in SAFETY_WORDS)
     assert risk_suicide() == before + 1
     assert "kill" not in render_csv(count_outcomes(url))
+
+
+def test_general_questions_get_the_general_answer_not_a_sign_in_wall(gateway: GatewayClient):
+    """General before personal: how anyone finds an advocate is not a personal lookup."""
+    advocate = gateway.say("how does anyone find an advocate")
+    assert "advocate" in advocate.lower()
+    assert not advocate.startswith("You're not signed in")
+    council = gateway.say("when is the next children in care council meeting")
+    assert "children in care council" in council.lower()
+    assert not council.startswith("You're not signed in")
