@@ -13,12 +13,13 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
 export PYTHONPATH             := $(CURDIR)
 
-.PHONY: help setup envs pipeline model casestore run test test-unit test-e2e validate check clean eval bench
+.PHONY: help setup envs pipeline model casestore run serve test test-unit test-e2e validate check clean eval bench
 
 help:
 	@echo "make run    set up (first time: environments, spaCy pipeline, model, demo case store) and start CareChat"
 	@echo "make test   set up whatever is missing and run every test"
 	@echo "make validate   rasa data validate"
+	@echo "make serve  production start: refuses demo mode, weak secrets, demo people, unknown council (README)"
 
 # --- environments (one exact lock each, one pip resolve, pip check) ----------------
 $(ENGINE)/.lock-installed: requirements/engine.lock scripts/make-venv
@@ -52,6 +53,13 @@ setup: envs pipeline model casestore
 
 run: setup
 	@CARECHAT_DEMO_MODE=$${CARECHAT_DEMO_MODE:-true} $(APP_PY) -m bot run
+
+# Production start (README, "Running in production"): no demo people are loaded and demo mode is
+# never turned on. The checks run before training too, so a refusal comes at once, not after it.
+serve: envs
+	@$(APP_PY) -m bot serve --check >/dev/null
+	@$(MAKE) --no-print-directory model
+	@$(APP_PY) -m bot serve
 
 test: setup
 	@scripts/ensure-chromium

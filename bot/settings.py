@@ -16,11 +16,26 @@ DEVELOPMENT_TOKEN_SECRET = "carechat-development-secret-not-for-production"
 
 DEFAULT_COUNCIL = "north_yorkshire"
 
+#: Where Rasa and the action server listen unless CARECHAT_BIND_HOST says otherwise: this
+#: machine only, since only the gateway (and Rasa, for the action server) need to reach them.
+DEFAULT_BIND_HOST = "127.0.0.1"
+
+#: Shortest token secret accepted outside demo mode: HS256 wants a key at least as long as its hash.
+MIN_SECRET_BYTES = 32
+
 
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def connect_host(bind_host: str) -> str:
+    """The address to reach a service bound to ``bind_host`` (an any-address means this machine)."""
+    host = bind_host.strip()
+    if host in {"", "0.0.0.0", "::", "[::]"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class Settings:
     rasa_url: str
     rasa_port: int
     action_port: int
+    bind_host: str
+    action_url: str
     case_store_url: str
     token_secret: str
     token_issuer: str
@@ -66,12 +83,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("CARECHAT_VAR_DIR", PROJECT_ROOT / "var"))
     rasa_port = int(env.get("RASA_PORT", "5005"))
+    action_port = int(env.get("ACTION_PORT", "5055"))
+    bind_host = env.get("CARECHAT_BIND_HOST", "").strip() or DEFAULT_BIND_HOST
+    reach = connect_host(bind_host)
     return Settings(
         gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=int(env.get("GATEWAY_PORT", "8080")),
-        rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        rasa_url=env.get("RASA_URL", f"http://{reach}:{rasa_port}"),
         rasa_port=rasa_port,
-        action_port=int(env.get("ACTION_PORT", "5055")),
+        action_port=action_port,
+        bind_host=bind_host,
+        action_url=env.get("ACTION_URL", f"http://{reach}:{action_port}"),
         case_store_url=env.get("CASE_STORE_URL", f"sqlite:///{var_dir / 'casestore.sqlite'}"),
         token_secret=env.get("CARECHAT_TOKEN_SECRET", DEVELOPMENT_TOKEN_SECRET),
         token_issuer=env.get("CARECHAT_TOKEN_ISSUER", "carechat-gateway"),
@@ -84,11 +106,33 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
 
 
+def secret_problem(settings: Settings, *, production: bool = False) -> str | None:
+    """Why the token secret is unsafe for these settings, or None.
+
+    Anyone who knows the secret can sign a token for any case reference, so outside demo mode
+    (and always for ``production``, the ``python -m bot serve`` path) the published development
+    secret and short, guessable secrets are refused. In demo mode anything goes: only fictional
+    people can be signed in.
+    """
+    if settings.demo_mode and not production:
+        return None
+    if settings.uses_development_secret:
+        if production:
+            return ("CARECHAT_TOKEN_SECRET is not set, and the published development secret would let anyone "
+                    f"sign in as any young person: set it to a random value of at least {MIN_SECRET_BYTES} bytes, "
+                    "the same for the gateway and the action server.")
+        return ("CARECHAT_TOKEN_SECRET is not set. Outside demo mode CareChat will not start with "
+                "the development secret: set CARECHAT_TOKEN_SECRET to a long random value shared "
+                "by the gateway and the action server (or set CARECHAT_DEMO_MODE=true to try it out).")
+    if len(settings.token_secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        return (f"CARECHAT_TOKEN_SECRET is too short to keep tokens from being forged: set it to a random "
+                f"value of at least {MIN_SECRET_BYTES} bytes, for example the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    return None
+
+
 def require_safe_secret(settings: Settings) -> None:
-    """Refuse to run outside demo mode with the published development secret."""
-    if settings.uses_development_secret and not settings.demo_mode:
-        raise ConfigurationError(
-            "CARECHAT_TOKEN_SECRET is not set. Outside demo mode CareChat will not start with "
-            "the development secret: set CARECHAT_TOKEN_SECRET to a long random value shared "
-            "by the gateway and the action server (or set CARECHAT_DEMO_MODE=true to try it out)."
-        )
+    """Refuse to run outside demo mode with the published development secret or a short one."""
+    problem = secret_problem(settings)
+    if problem is not None:
+        raise ConfigurationError(problem)

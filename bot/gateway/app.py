@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,7 @@ from bot.gateway.sessions import (
     start_new_conversation,
 )
 from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
+from bot.knowledge.about_carechat import retention_phrase
 from bot.personal.identity import mint_token
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
@@ -170,12 +170,6 @@ def _session_state(request: web.Request) -> dict[str, Any]:
     }
 
 
-def retention_phrase(days: float) -> str:
-    """``CARECHAT_RETENTION_DAYS`` in words a child can read: "30 days", "1 day"."""
-    whole = max(1, math.ceil(days))
-    return f"{whole} day" if whole == 1 else f"{whole} days"
-
-
 def render_page(settings: Settings) -> str:
     """The chat page with the few server-side facts it states filled in (no inline script)."""
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
@@ -189,9 +183,40 @@ async def index(request: web.Request) -> web.StreamResponse:
     return response
 
 
+#: How long /healthz waits for Rasa and the action server: a load balancer polls often and
+#: must get an answer quickly, and a service that takes longer than this is not serving well.
+HEALTH_TIMEOUT_SECONDS = 1.0
+#: Each service's own health route: Rasa's REST channel (the one the gateway uses) and rasa-sdk's.
+RASA_HEALTH_PATH = "/webhooks/rest/"
+ACTION_HEALTH_PATH = "/health"
+
+
+async def _probe(client: aiohttp.ClientSession, url: str) -> dict[str, str]:
+    """One service's state: ``{"status": "ok"}`` or ``{"status": "down", "reason": ...}`` (no addresses)."""
+    try:
+        async with client.get(url, timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)) as response:
+            if response.status == 200:
+                return {"status": "ok"}
+            return {"status": "down", "reason": f"HTTP {response.status}"}
+    except asyncio.TimeoutError:
+        return {"status": "down", "reason": "timeout"}
+    except aiohttp.ClientError:
+        return {"status": "down", "reason": "unreachable"}
+
+
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness for the process manager and load balancer."""
-    return web.json_response({"status": "ok"})
+    """Each service's health and the overall state; 503 when any is down, so a load balancer
+    takes this gateway out of rotation while the Rasa server or action server behind it is down."""
+    settings = request.app[SETTINGS_KEY]
+    client = request.app[CLIENT_KEY]
+    rasa, actions = await asyncio.gather(
+        _probe(client, settings.rasa_url.rstrip("/") + RASA_HEALTH_PATH),
+        _probe(client, settings.action_url.rstrip("/") + ACTION_HEALTH_PATH),
+    )
+    services = {"gateway": {"status": "ok"}, "rasa": rasa, "action_server": actions}
+    healthy = all(service["status"] == "ok" for service in services.values())
+    return web.json_response({"status": "ok" if healthy else "unavailable", "services": services},
+                             status=200 if healthy else 503)
 
 
 async def session_info(request: web.Request) -> web.Response:

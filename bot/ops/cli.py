@@ -1,4 +1,5 @@
-"""CareChat's command line: run the stack, manage the case store, mint test tokens, check content.
+"""CareChat's command line: run the stack (``run``, the demo; ``serve``, the checked production start),
+manage the case store, mint test tokens, check content.
 
 Every command prints a short, plain result; errors are one clear line and a non-zero exit,
 never a stack trace.
@@ -11,18 +12,46 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, ConfigurationError, load_settings, require_safe_secret
+from bot.settings import PROJECT_ROOT, ConfigurationError, Settings, load_settings, require_safe_secret
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.ops.stack import Stack, StackError, run_forever
-    from bot.ops.training import model_path
+    from bot.ops.production_checks import council_problem
 
     settings = load_settings()
     require_safe_secret(settings)
+    problem = council_problem(settings)
+    if problem is not None:
+        raise ConfigurationError(problem)
+    return start_stack(settings)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """The production start: refuse, listing every unsafe setting at once, or start the stack."""
+    from bot.ops.production_checks import production_problems
+
+    settings = load_settings()
+    problems = production_problems(settings)
+    if problems:
+        print("CareChat will not start for real young people until these are fixed:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    if args.check:
+        print("  production checks passed")
+        return 0
+    return start_stack(settings)
+
+
+def start_stack(settings: Settings) -> int:
+    """Start the three services with checked ``settings`` and keep them up until Ctrl-C."""
+    from bot.ops.stack import Stack, StackError, run_forever
+    from bot.ops.training import model_path
+
     model = model_path()
     if not model.exists():
-        print("No trained model for the current inputs: run `make run` (it trains first).", file=sys.stderr)
+        print("No trained model for the current inputs: run `make model` (`make run` and `make serve` train first).",
+              file=sys.stderr)
         return 1
     purged = _purge(settings)
     print(f"  conversations older than {settings.retention_days:g} days removed: {purged.conversations}")
@@ -109,10 +138,11 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_demo_load(args: argparse.Namespace) -> int:
     from bot.personal.casestore.db import session_factory
-    from bot.personal.casestore.demo import load_demo
+    from bot.personal.casestore.demo import load_demo, require_local_demo_store
     from bot.personal.casestore.migrate import upgrade_to_head
 
     url = load_settings().case_store_url
+    require_local_demo_store(url)  # before migrating: a real store is not touched at all
     upgrade_to_head(url)
     count = load_demo(session_factory(url), date.today())
     print(f"  demo case store loaded: {count} fictional young people")
@@ -182,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="CareChat's command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the action server, Rasa server and gateway").set_defaults(func=_cmd_run)
+    serve = sub.add_parser("serve", help="production start: refuse unsafe settings, then start all three services")
+    serve.add_argument("--check", action="store_true", help="only run the production checks, start nothing")
+    serve.set_defaults(func=_cmd_serve)
     sub.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=_cmd_train)
     db = sub.add_parser("db", help="case store schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the case store").set_defaults(func=_cmd_db_upgrade)

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, connect_host
 
 
 class StackError(RuntimeError):
@@ -40,7 +40,7 @@ def runtime_endpoints(settings: Settings) -> Path:
     path.write_text(
         "# Written by bot.ops.stack from CareChat's settings; do not edit.\n"
         "action_endpoint:\n"
-        f'  url: "http://127.0.0.1:{settings.action_port}/webhook"\n'
+        f'  url: "{settings.action_url.rstrip("/")}/webhook"\n'
         "tracker_store:\n"
         "  type: SQL\n"
         '  dialect: "sqlite"\n'
@@ -61,6 +61,11 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
         RASA_PORT=str(settings.rasa_port),
         RASA_URL=settings.rasa_url,
         ACTION_PORT=str(settings.action_port),
+        ACTION_URL=settings.action_url,
+        CARECHAT_BIND_HOST=settings.bind_host,
+        # rasa-sdk binds the action server to SANIC_HOST, 0.0.0.0 (every interface) when unset
+        # (rasa_sdk/endpoint.py, run()): always set it, so it listens where CARECHAT_BIND_HOST says.
+        SANIC_HOST=settings.bind_host,
         CASE_STORE_URL=settings.case_store_url,
         CARECHAT_TOKEN_SECRET=settings.token_secret,
         CARECHAT_COUNCIL=settings.council,
@@ -80,15 +85,18 @@ def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -
     # Rasa's own CLI with one speed fix (bot/engine/rasa_server.py): `rasa run` works too, just slower.
     rasa = [str(root / ".venv-engine" / "bin" / "python"), "-m", "bot.engine.rasa_server"]
     logs = settings.var_dir / "logs"
+    # Both listen on CARECHAT_BIND_HOST (127.0.0.1 unless configured): `rasa run` would take
+    # 0.0.0.0 without --interface, the action server takes SANIC_HOST (set in service_env).
+    reach = connect_host(settings.bind_host)
     return [
         Service("action server", [app_py, "-m", "bot.ops.action_server", "--actions", "actions", "--port", str(settings.action_port)],
-                f"http://127.0.0.1:{settings.action_port}/health", logs / "actions.log"),
-        Service("rasa server", [*rasa, "run", "--model", str(model), "--interface", "127.0.0.1",
+                f"http://{reach}:{settings.action_port}/health", logs / "actions.log"),
+        Service("rasa server", [*rasa, "run", "--model", str(model), "--interface", settings.bind_host,
                                 "--port", str(settings.rasa_port), "--endpoints", str(runtime_endpoints(settings)),
                                 "--credentials", str(root / "credentials.yml")],
-                f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", logs / "rasa.log"),
+                f"http://{reach}:{settings.rasa_port}/webhooks/rest/", logs / "rasa.log"),
         Service("gateway", [app_py, "-m", "bot.gateway"],
-                f"http://127.0.0.1:{settings.gateway_port}/healthz", logs / "gateway.log"),
+                f"http://{connect_host(settings.gateway_host)}:{settings.gateway_port}/healthz", logs / "gateway.log"),
     ]
 
 
@@ -97,6 +105,17 @@ def is_healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def is_answering(url: str) -> bool:
+    """True when something answers HTTP at the URL at all, healthy or not (the port is taken)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
     except (urllib.error.URLError, OSError):
         return False
 
@@ -114,7 +133,7 @@ class Stack:
         began = time.monotonic()
         env = service_env(self.settings, self.root)
         for service in self.services:
-            if is_healthy(service.health_url):
+            if is_answering(service.health_url):  # a gateway whose Rasa is down answers 503
                 raise StackError(f"{service.name}: something is already listening at {service.health_url}; "
                                  "stop it or choose other ports (see README, Configuration)")
             service.log_path.parent.mkdir(parents=True, exist_ok=True)

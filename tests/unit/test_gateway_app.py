@@ -16,7 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import api_errors, create_app
 from bot.gateway import app as gateway_app
-from bot.gateway.app import SAFETY_DEADLINE_SECONDS, STATIC_DIR, retention_phrase
+from bot.gateway.app import SAFETY_DEADLINE_SECONDS, STATIC_DIR
+from bot.knowledge.about_carechat import retention_phrase
 from bot.gateway.rasa_client import DEFAULT_TIMEOUT_SECONDS
 from bot.gateway.security import CONTENT_SECURITY_POLICY, runner_options
 from bot.gateway.sessions import COOKIE_NAME
@@ -127,10 +128,12 @@ async def test_cookie_is_reused_not_reissued(demo_client: TestClient) -> None:
 
 
 @pytest.mark.asyncio
-async def test_healthz(demo_client: TestClient) -> None:
+async def test_healthz_names_every_service(demo_client: TestClient) -> None:
+    # The fake Rasa has no health route and no action server runs: per service detail in test_healthz.py.
     response = await demo_client.get("/healthz")
-    assert response.status == 200
-    assert await response.json() == {"status": "ok"}
+    body = await response.json()
+    assert set(body["services"]) == {"gateway", "rasa", "action_server"}
+    assert body["services"]["gateway"] == {"status": "ok"}
 
 
 @pytest.mark.asyncio
