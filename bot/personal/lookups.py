@@ -1,5 +1,5 @@
-"""Replies to a signed-in young person's personal questions: "when is my review?" and
-"who is my advocate?".
+"""Replies to a signed-in young person's personal questions: "when is my review?",
+"who is my advocate?" and "who is my personal adviser?".
 
 Plain functions over the case store, no Rasa imports, so the action server stays a thin
 adapter and these can be tested directly. The caller has already verified the sign-in
@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 IRO_EXPLAINED = "your IRO (Independent Reviewing Officer), the person who chairs your review"
 WHAT_AN_ADVOCATE_DOES = (
     "An advocate is on your side. They help you say what you think and make sure people listen."
+)
+WHAT_A_PERSONAL_ADVISER_DOES = (
+    "A personal adviser helps you get ready to leave care and supports you after you leave, "
+    "for example with your pathway plan, money, housing, and school, college or work. "
+    "Some councils call them a leaving care worker."
 )
 #: National advocacy helpline (from reference/helplines.md; check wording against Coram Voice's page).
 NATIONAL_ADVOCACY_HELPLINE = (
@@ -257,3 +262,31 @@ def advocate_reply(session_factory: SessionFactory, case_ref: str, advocacy: Adv
         return LookupReply(" ".join(parts), NONE_ASSIGNED)
 
     return _with_person(session_factory, case_ref, "how to get an advocate", build)
+
+
+# ---------------------------------------------------------------- personal adviser
+
+def personal_adviser_reply(session_factory: SessionFactory, case_ref: str) -> LookupReply:
+    """Tell a signed-in young person who their personal adviser is, or who can tell them."""
+
+    def build(person: YoungPerson | None) -> LookupReply:
+        if person is None:
+            return LookupReply(
+                "Sorry, I couldn't find your record, so I can't see who your personal adviser is. "
+                f"{WHAT_A_PERSONAL_ADVISER_DOES} Your council's leaving care team can tell you who yours is.",
+                NOT_FOUND)
+        pa = person.personal_adviser
+        if pa is not None:
+            parts = [f"Your personal adviser is {pa.name}.", WHAT_A_PERSONAL_ADVISER_DOES,
+                     *_contact_lines(pa.phone, pa.email, pa.availability)]
+            return LookupReply(" ".join(parts), ASSIGNED)
+        if person.care_leaver:
+            parts = ["You don't have a personal adviser on your record right now.", WHAT_A_PERSONAL_ADVISER_DOES,
+                     "Your council's leaving care team can tell you who yours is, or help you get one."]
+        else:
+            parts = ["You don't have a personal adviser on your record yet. Young people in care usually get "
+                     "one when they start getting ready to leave care, often from about 16.",
+                     WHAT_A_PERSONAL_ADVISER_DOES, _ask_sw_or_iro(person, "They can tell you more.")]
+        return LookupReply(" ".join(parts), NONE_ASSIGNED)
+
+    return _with_person(session_factory, case_ref, "who your personal adviser is", build)

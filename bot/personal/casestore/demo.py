@@ -3,7 +3,9 @@
 Everyone here is made up and obviously so: names start with "Demo", case refs with
 "DEMO-", emails use example.org and phone numbers sit in Ofcom's drama ranges
 (07700 900000-900999, 01632 960000-960999). Dates are built from ``today`` so the
-demo never goes stale: a "booked" review is always in the future.
+demo never goes stale: a "booked" review is always in the future, and the care episodes
+keep Demo Jo an eligible child (16, in care since 13) and Demo Kai a former relevant child
+(19, in care from 13 until 18) whatever the date.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.personal.casestore.models import Advocate, Review, Worker, YoungPerson
+from bot.personal.casestore.models import Advocate, CareEpisode, Review, Worker, YoungPerson
 from bot.personal.review_dates import add_months, add_working_days
 
 DEMO_PREFIX = "DEMO-"
@@ -85,6 +87,11 @@ def _build(session: Session, today: date) -> int:
         session.add(yp)
         return yp
 
+    def episodes(yp: YoungPerson, *spans: tuple[date, date | None, str]) -> None:
+        for n, (start, end, status) in enumerate(spans, start=1):
+            yp.care_episodes.append(CareEpisode(episode_ref=f"{yp.case_ref}-E{n}", start_date=start, end_date=end,
+                                                legal_status=status))
+
     def review(yp: YoungPerson, n: int, kind: str, booked: date | None, held: date | None,
                chair: Worker | None) -> None:
         yp.reviews.append(Review(review_ref=f"{yp.case_ref}-R{n}", kind=kind, booked_date=booked,
@@ -100,10 +107,12 @@ def _build(session: Session, today: date) -> int:
     review(dara, 2, "second", second, second, iro1)
     review(dara, 3, "subsequent", today - timedelta(days=160), today - timedelta(days=160), iro1)
     review(dara, 4, "subsequent", today + timedelta(days=17), None, iro1)
+    episodes(dara, (dara_since, add_months(dara_since, 5), "s38"), (add_months(dara_since, 5), None, "s31"))
 
     # 2. Came into care 6 days ago: nothing booked, the first-review deadline is the estimate.
-    person("DEMO-002", 9, legal_status="Interim Care Order", looked_after_since=today - timedelta(days=6),
-           care_leaver=False, social_worker=sw2, iro=iro2)
+    eli = person("DEMO-002", 9, legal_status="Interim Care Order", looked_after_since=today - timedelta(days=6),
+                 care_leaver=False, social_worker=sw2, iro=iro2)
+    episodes(eli, (today - timedelta(days=6), None, "s38"))
 
     # 3. Both reviews held late; the next estimate counts from the late second review.
     frankie = person("DEMO-003", 15, legal_status="Section 20 (voluntary accommodation)",
@@ -111,12 +120,17 @@ def _build(session: Session, today: date) -> int:
                      social_worker=sw1, iro=iro2, advocate=advocate)
     review(frankie, 1, "initial", today - timedelta(days=222), today - timedelta(days=200), iro2)
     review(frankie, 2, "second", today - timedelta(days=110), today - timedelta(days=60), iro2)
+    episodes(frankie, (today - timedelta(days=250), None, "s20"))
 
     # 4. Care leaver: pathway plan review booked, personal adviser named.
     kai = person("DEMO-004", 19, legal_status="Care leaver", looked_after_since=None, care_leaver=True,
                  personal_adviser=workers["DEMO-W-PA1"])
     review(kai, 1, "pathway_plan", today - timedelta(days=150), today - timedelta(days=150), None)
     review(kai, 2, "pathway_plan", today + timedelta(days=30), None, None)
+    # Former relevant child: in care from 13 until the care order ended at 18.
+    kai_care_order = add_months(kai.date_of_birth, 14 * 12 + 1)
+    episodes(kai, (add_months(kai.date_of_birth, 13 * 12 + 2), kai_care_order, "s20"),
+             (kai_care_order, add_months(kai.date_of_birth, 18 * 12), "s31"))
 
     # 5. In care, first review held on time, no advocate.
     robin_since = today - timedelta(days=40)
@@ -124,14 +138,17 @@ def _build(session: Session, today: date) -> int:
                    social_worker=sw2, iro=iro1)
     robin_first = add_working_days(robin_since, 19)
     review(robin, 1, "initial", robin_first, robin_first, iro1)
+    episodes(robin, (robin_since, None, "s31"))
 
-    # 6. Incomplete record: no date came into care, no IRO recorded.
+    # 6. Incomplete record: no date came into care, no IRO recorded, no care episodes.
     person("DEMO-006", 14, legal_status=None, looked_after_since=None, care_leaver=False, social_worker=sw1)
 
     # 7. Last review over 6 months ago and nothing booked: the estimate is already past.
+    # Eligible child: 16, in care since 13 and still in care, so a personal adviser is named.
     jo_since = _years_before(today, 3)
     jo = person("DEMO-007", 16, legal_status="Care Order", looked_after_since=jo_since, care_leaver=False,
-                social_worker=sw2, iro=iro1, advocate=advocate)
+                social_worker=sw2, iro=iro1, advocate=advocate, personal_adviser=workers["DEMO-W-PA1"])
+    episodes(jo, (jo_since, add_months(jo_since, 4), "s20"), (add_months(jo_since, 4), None, "s31"))
     jo_first = add_working_days(jo_since, 20)
     review(jo, 1, "initial", jo_first, jo_first, iro1)
     review(jo, 2, "second", add_months(jo_first, 3), add_months(jo_first, 3), iro1)
@@ -143,10 +160,45 @@ def _remove_demo_rows(session: Session) -> None:
     """Delete every demo row (only rows whose natural key starts with DEMO-)."""
     demo_people = select(YoungPerson.id).where(YoungPerson.case_ref.startswith(DEMO_PREFIX))
     session.execute(delete(Review).where(Review.young_person_id.in_(demo_people)))
+    session.execute(delete(CareEpisode).where(CareEpisode.young_person_id.in_(demo_people)))
+    session.execute(delete(CareEpisode).where(CareEpisode.episode_ref.startswith(DEMO_PREFIX)))
     session.execute(delete(Review).where(Review.review_ref.startswith(DEMO_PREFIX)))
     session.execute(delete(YoungPerson).where(YoungPerson.case_ref.startswith(DEMO_PREFIX)))
     session.execute(delete(Worker).where(Worker.worker_ref.startswith(DEMO_PREFIX)))
     session.execute(delete(Advocate).where(Advocate.advocate_ref.startswith(DEMO_PREFIX)))
+
+
+def require_local_demo_store(url: str) -> None:
+    """Refuse any case store but a local throwaway one, so demo people never mix with real records.
+
+    Allowed: SQLite in memory or in a file under the project's ``var/`` folder or the system's
+    temporary folder (where the tests and the benchmark keep theirs), and the throwaway test
+    PostgreSQL named by ``CARECHAT_TEST_POSTGRES_URL`` (scripts/postgres-for-tests).
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from bot.settings import PROJECT_ROOT, ConfigurationError
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ":memory:"
+        if database == ":memory:":
+            return
+        if not database.startswith("file:"):
+            path = Path(database).expanduser().resolve()
+            if any(path.is_relative_to(Path(root).resolve()) for root in (PROJECT_ROOT / "var", tempfile.gettempdir())):
+                return
+    test_url = os.environ.get("CARECHAT_TEST_POSTGRES_URL", "").strip()
+    if test_url and make_url(test_url).render_as_string(hide_password=False) == parsed.render_as_string(hide_password=False):
+        return
+    raise ConfigurationError(
+        f"Demo people are only loaded into a local demo store, not into {parsed.render_as_string(hide_password=True)}: "
+        "for the demo, unset CASE_STORE_URL (it defaults to var/casestore.sqlite) or point it at a SQLite file under var/."
+    )
 
 
 def load_demo(session_factory: sessionmaker[Session], today: date) -> int:
@@ -155,6 +207,7 @@ def load_demo(session_factory: sessionmaker[Session], today: date) -> int:
     Safe to run again and again: old demo rows are removed in the same transaction, and
     rows that are not demo rows are never touched.
     """
+    require_local_demo_store(session_factory.kw["bind"].url.render_as_string(hide_password=False))
     with session_factory() as session, session.begin():
         _remove_demo_rows(session)
         session.flush()

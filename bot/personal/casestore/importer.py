@@ -1,4 +1,4 @@
-"""Import a council's case-store export: a folder of four CSV files.
+"""Import a council's case-store export: a folder of four CSV files, and optionally a fifth.
 
 Why this shape: councils can produce CSV from any case-management system, and a
 folder of one file per table is easy to check by eye. Every row is checked before
@@ -47,6 +47,17 @@ reviews.csv: one row per review meeting, booked or held
     chair_ref        a worker_ref of kind iro (optional)
     At least one of booked_date and held_date must be given.
 
+care_episodes.csv (optional; without it episodes are left as they are): one row per
+episode in care, for the care-leaver rules
+    episode_ref*     the council's unique reference for the episode
+    case_ref*        a case_ref from young_people.csv or already in the store
+    start_date*      date the episode began; not in the future, not before date_of_birth
+    end_date         date it ended (optional; blank while it is still open; not before
+                     start_date, not in the future)
+    legal_status*    s20, s31, s38, epo, placement_order, remand, police_protection, sgo or adoption
+    One young person's episodes must not overlap, counting the ones already stored; an
+    episode may start on the day the previous one ended.
+
 References (``*_ref``) may point at rows in the same import or already in the store.
 Blank optional values clear what was stored before: the export is the truth.
 """
@@ -63,7 +74,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.personal.casestore.models import REVIEW_KINDS, WORKER_KINDS, Advocate, Review, Worker, YoungPerson
+from bot.personal.casestore.models import (
+    EPISODE_LEGAL_STATUSES,
+    REVIEW_KINDS,
+    WORKER_KINDS,
+    Advocate,
+    CareEpisode,
+    Review,
+    Worker,
+    YoungPerson,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +97,12 @@ BAD_VALUE = "bad_value"
 DUPLICATE = "duplicate"
 UNKNOWN_REFERENCE = "unknown_reference"
 WRONG_KIND = "wrong_kind"
+OVERLAP = "overlap"
 
 WORKERS, ADVOCATES, YOUNG_PEOPLE, REVIEWS = "workers.csv", "advocates.csv", "young_people.csv", "reviews.csv"
+CARE_EPISODES = "care_episodes.csv"
+#: Files an export may leave out; a missing optional file leaves its table as it is.
+OPTIONAL_FILES = frozenset({CARE_EPISODES})
 
 #: Columns each file's header must hold, and which of them must have a value.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -87,17 +111,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     YOUNG_PEOPLE: ("case_ref", "first_name", "date_of_birth", "council", "legal_status", "looked_after_since",
                    "care_leaver", "social_worker_ref", "iro_ref", "personal_adviser_ref", "advocate_ref"),
     REVIEWS: ("review_ref", "case_ref", "kind", "booked_date", "held_date", "chair_ref"),
+    CARE_EPISODES: ("episode_ref", "case_ref", "start_date", "end_date", "legal_status"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     WORKERS: ("worker_ref", "kind", "name"),
     ADVOCATES: ("advocate_ref", "name", "organisation"),
     YOUNG_PEOPLE: ("case_ref", "first_name", "date_of_birth", "council", "care_leaver"),
     REVIEWS: ("review_ref", "case_ref", "kind"),
+    CARE_EPISODES: ("episode_ref", "case_ref", "start_date", "legal_status"),
 }
-DATE_COLUMNS = {"date_of_birth", "looked_after_since", "booked_date", "held_date"}
+DATE_COLUMNS = {"date_of_birth", "looked_after_since", "booked_date", "held_date", "start_date", "end_date"}
 #: Longest value per column (matches the models, so PostgreSQL never rejects a row late).
 MAX_LENGTH = {
-    "worker_ref": 64, "advocate_ref": 64, "case_ref": 64, "review_ref": 64, "name": 200, "organisation": 200,
+    "worker_ref": 64, "advocate_ref": 64, "case_ref": 64, "review_ref": 64, "episode_ref": 64, "name": 200, "organisation": 200,
     "phone": 64, "email": 320, "first_name": 100, "council": 64, "legal_status": 100,
 }
 _TRUE = {"yes", "y", "true", "1"}
@@ -142,7 +168,8 @@ class ImportReport:
             lines += [f"  {issue}" for issue in self.issues]
             return "\n".join(lines)
         parts = [f"{name}: {self.created.get(name, 0)} new, {self.updated.get(name, 0)} updated, "
-                 f"{self.unchanged.get(name, 0)} unchanged" for name in COLUMNS]
+                 f"{self.unchanged.get(name, 0)} unchanged" for name in COLUMNS
+                 if name not in OPTIONAL_FILES or name in self.created]
         return "Import done. " + "; ".join(parts)
 
 
@@ -151,6 +178,8 @@ class _Row:
     file: str
     line: int
     values: dict[str, Any]
+    #: False once any cell is found wrong, so later checks skip values that are not typed.
+    ok: bool = True
 
 
 def _read(folder: Path, name: str, issues: list[ImportIssue]) -> list[_Row]:
@@ -194,7 +223,7 @@ def _parse_date(text: str) -> date:
     raise ValueError(text)
 
 
-def _check_values(row: _Row, issues: list[ImportIssue]) -> bool:
+def _check_values(row: _Row, issues: list[ImportIssue], today: date) -> bool:
     """Turn a row's strings into typed values in place; return False if any cell is wrong."""
     good = True
 
@@ -235,7 +264,25 @@ def _check_values(row: _Row, issues: list[ImportIssue]) -> bool:
             bad("looked_after_since", BAD_DATE, "earlier than date_of_birth")
     if row.file == REVIEWS and not values["booked_date"] and not values["held_date"] and good:
         bad("booked_date", MISSING_FIELD, "a review needs a booked_date or a held_date")
+    if row.file == CARE_EPISODES:
+        for column, why, detail in _episode_problems(values, today):
+            bad(column, why, detail)
     return good
+
+
+def _episode_problems(values: dict[str, Any], today: date) -> list[tuple[str, str, str]]:
+    """What is wrong with one episode on its own: (column, why, detail) for each problem."""
+    problems = []
+    start, end, status = values["start_date"], values["end_date"], values["legal_status"]
+    if status is not None and status not in EPISODE_LEGAL_STATUSES:
+        problems.append(("legal_status", BAD_VALUE, "must be one of " + ", ".join(EPISODE_LEGAL_STATUSES)))
+    if isinstance(start, date) and start > today:
+        problems.append(("start_date", BAD_DATE, "in the future"))
+    if isinstance(end, date) and end > today:
+        problems.append(("end_date", BAD_DATE, "in the future (leave it blank while the episode is open)"))
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        problems.append(("end_date", BAD_DATE, "earlier than start_date"))
+    return problems
 
 
 def _unique(rows: list[_Row], key: str, issues: list[ImportIssue]) -> dict[str, _Row]:
@@ -271,7 +318,7 @@ def _all_refs(session: Session, column: Any) -> set[str]:
 
 def _check_references(
     session: Session, workers: dict[str, _Row], advocates: dict[str, _Row],
-    people: dict[str, _Row], reviews: dict[str, _Row], issues: list[ImportIssue],
+    people: dict[str, _Row], reviews: dict[str, _Row], episodes: dict[str, _Row], issues: list[ImportIssue],
 ) -> None:
     """Every *_ref must name a row in this import or in the store, of the right kind."""
     worker_kinds: dict[str, str | None] = {
@@ -283,7 +330,7 @@ def _check_references(
     advocate_refs = _all_refs(session, Advocate.advocate_ref) | set(advocates)
     case_refs = _all_refs(session, YoungPerson.case_ref) | set(people)
 
-    for row in [*people.values(), *reviews.values()]:
+    for row in [*people.values(), *reviews.values(), *episodes.values()]:
         for column, value in row.values.items():
             if value is None:
                 continue
@@ -297,9 +344,91 @@ def _check_references(
             elif column == "advocate_ref" and value not in advocate_refs:
                 issues.append(ImportIssue(row.file, row.line, column, UNKNOWN_REFERENCE,
                                           "no such advocate_ref in advocates.csv or the store"))
-            elif row.file == REVIEWS and column == "case_ref" and value not in case_refs:
+            elif row.file in (REVIEWS, CARE_EPISODES) and column == "case_ref" and value not in case_refs:
                 issues.append(ImportIssue(row.file, row.line, column, UNKNOWN_REFERENCE,
                                           "no such case_ref in young_people.csv or the store"))
+
+
+@dataclass(frozen=True)
+class _Span:
+    """One episode's dates for the overlap check; ``line`` is None for an episode already stored."""
+
+    start: date
+    end: date | None
+    line: int | None
+
+
+def _overlaps(earlier: _Span, later: _Span) -> bool:
+    """Half-open periods: starting on the day the earlier one ended is a change, not an overlap."""
+    return later.start == earlier.start or earlier.end is None or later.start < earlier.end
+
+
+def _stored_episodes(session: Session, case_refs: set[str], skip: set[str]) -> dict[str, list[_Span]]:
+    """Stored episodes of these young people, except those this import replaces (by episode_ref)."""
+    spans: dict[str, list[_Span]] = {}
+    refs = sorted(case_refs)
+    for start in range(0, len(refs), 500):
+        query = (select(YoungPerson.case_ref, CareEpisode.episode_ref, CareEpisode.start_date, CareEpisode.end_date)
+                 .join(CareEpisode, CareEpisode.young_person_id == YoungPerson.id)
+                 .where(YoungPerson.case_ref.in_(refs[start:start + 500])))
+        for case_ref, episode_ref, begun, ended in session.execute(query).tuples():
+            if episode_ref not in skip:
+                spans.setdefault(case_ref, []).append(_Span(begun, ended, None))
+    return spans
+
+
+def _births(session: Session, people: dict[str, _Row], case_refs: set[str]) -> dict[str, date]:
+    """Each young person's date of birth as it will be after this import."""
+    births: dict[str, date] = {}
+    stored = sorted(case_refs - set(people))
+    for start in range(0, len(stored), 500):
+        query = select(YoungPerson.case_ref, YoungPerson.date_of_birth).where(
+            YoungPerson.case_ref.in_(stored[start:start + 500]))
+        births.update(session.execute(query).tuples().all())
+    births.update({ref: row.values["date_of_birth"] for ref, row in people.items()
+                   if ref in case_refs and isinstance(row.values["date_of_birth"], date)})
+    return births
+
+
+def _check_episodes(session: Session, people: dict[str, _Row], episodes: dict[str, _Row],
+                    issues: list[ImportIssue]) -> None:
+    """Episodes against their young person: none before birth, none overlapping another.
+
+    Only rows whose own cells are right take part, so a bad date is reported once. The
+    check covers the episodes already stored too, so the store never ends up overlapping.
+    """
+    known = _all_refs(session, YoungPerson.case_ref) | set(people)
+    rows = [r for r in episodes.values() if r.ok and r.values["case_ref"] in known]
+    case_refs = {r.values["case_ref"] for r in rows}
+    births = _births(session, people, case_refs)
+    spans = _stored_episodes(session, case_refs, set(episodes))
+    for row in rows:
+        born = births.get(row.values["case_ref"])
+        if born is not None and row.values["start_date"] < born:
+            issues.append(ImportIssue(row.file, row.line, "start_date", BAD_DATE,
+                                      "earlier than the young person's date_of_birth"))
+        spans.setdefault(row.values["case_ref"], []).append(
+            _Span(row.values["start_date"], row.values["end_date"], row.line))
+    for person_spans in spans.values():
+        ordered = sorted(person_spans, key=lambda s: (s.start, s.line is not None, s.line or 0))
+        for i, later in enumerate(ordered):
+            for earlier in ordered[:i]:
+                if (earlier.line is not None or later.line is not None) and _overlaps(earlier, later):
+                    issues.append(_overlap_issue(earlier, later))
+
+
+def _overlap_issue(earlier: _Span, later: _Span) -> ImportIssue:
+    """Report on the later line of the file, naming the other line (or the stored episode)."""
+    if later.line is None:
+        assert earlier.line is not None
+        return ImportIssue(CARE_EPISODES, earlier.line, "start_date", OVERLAP,
+                           "overlaps an episode of the same young person already in the store")
+    if earlier.line is None:
+        return ImportIssue(CARE_EPISODES, later.line, "start_date", OVERLAP,
+                           "overlaps an episode of the same young person already in the store")
+    first, second = sorted((earlier.line, later.line))
+    return ImportIssue(CARE_EPISODES, second, "start_date", OVERLAP,
+                       f"overlaps the episode on line {first} for the same young person")
 
 
 def _apply(obj: Any, fields: dict[str, Any]) -> bool:
@@ -335,7 +464,7 @@ def _upsert(session: Session, report: ImportReport, name: str, column: Any,
 
 
 def _write(session: Session, report: ImportReport, workers: dict[str, _Row], advocates: dict[str, _Row],
-           people: dict[str, _Row], reviews: dict[str, _Row]) -> None:
+           people: dict[str, _Row], reviews: dict[str, _Row], episodes: dict[str, _Row] | None) -> None:
     worker_objs = _upsert(session, report, WORKERS, Worker.worker_ref, workers, lambda v: {
         "kind": v["kind"], "name": v["name"], "phone": v["phone"], "email": v["email"],
         "availability": v["availability"]})
@@ -357,38 +486,48 @@ def _write(session: Session, report: ImportReport, workers: dict[str, _Row], adv
         "care_leaver": v["care_leaver"], "social_worker_id": worker_id(v["social_worker_ref"]),
         "iro_id": worker_id(v["iro_ref"]), "personal_adviser_id": worker_id(v["personal_adviser_ref"]),
         "advocate_id": None if v["advocate_ref"] is None else advocate_objs[v["advocate_ref"]].id})
-    referenced_people = {r.values["case_ref"] for r in reviews.values()}
+    referenced_people = {r.values["case_ref"] for r in [*reviews.values(), *(episodes or {}).values()]}
     person_objs.update(_existing(session, YoungPerson.case_ref, referenced_people - set(person_objs)))
     _upsert(session, report, REVIEWS, Review.review_ref, reviews, lambda v: {
         "young_person_id": person_objs[v["case_ref"]].id, "kind": v["kind"], "booked_date": v["booked_date"],
         "held_date": v["held_date"], "chair_id": worker_id(v["chair_ref"])})
+    if episodes is not None:  # None: the export has no care_episodes.csv, so stored episodes stay as they are
+        _upsert(session, report, CARE_EPISODES, CareEpisode.episode_ref, episodes, lambda v: {
+            "young_person_id": person_objs[v["case_ref"]].id, "start_date": v["start_date"],
+            "end_date": v["end_date"], "legal_status": v["legal_status"]})
 
 
-def import_folder(session_factory: sessionmaker[Session], folder: Path) -> ImportReport:
+def import_folder(session_factory: sessionmaker[Session], folder: Path, today: date | None = None) -> ImportReport:
     """Check every row of the export in ``folder``, then write all of it or none of it.
 
+    ``today`` (default: the real date) is what "in the future" is measured from.
     Returns the report; when ``report.ok`` is False nothing was written and
     ``report.issues`` lists every problem found.
     """
     folder = Path(folder)
+    today = today or date.today()
     report = ImportReport()
-    raw = {name: _read(folder, name, report.issues) for name in COLUMNS}
+    names = [n for n in COLUMNS if n not in OPTIONAL_FILES or (folder / n).is_file()]
+    raw = {name: _read(folder, name, report.issues) for name in names}
     if report.issues:
         return report
     for rows in raw.values():
         for row in rows:  # bad rows stay in, so references to them are not reported twice
-            _check_values(row, report.issues)
+            row.ok = _check_values(row, report.issues, today)
     workers = _unique(raw[WORKERS], "worker_ref", report.issues)
     advocates = _unique(raw[ADVOCATES], "advocate_ref", report.issues)
     people = _unique(raw[YOUNG_PEOPLE], "case_ref", report.issues)
     reviews = _unique(raw[REVIEWS], "review_ref", report.issues)
+    episodes = _unique(raw[CARE_EPISODES], "episode_ref", report.issues) if CARE_EPISODES in raw else None
     with session_factory() as session:
-        _check_references(session, workers, advocates, people, reviews, report.issues)
+        _check_references(session, workers, advocates, people, reviews, episodes or {}, report.issues)
+        if episodes:
+            _check_episodes(session, people, episodes, report.issues)
         if report.issues:
             report.issues.sort(key=lambda i: (list(COLUMNS).index(i.file), i.line))
             log.info("case store import refused: %d issue(s)", len(report.issues))
             return report
-        _write(session, report, workers, advocates, people, reviews)
+        _write(session, report, workers, advocates, people, reviews, episodes)
         session.commit()  # one transaction: any error above rolls everything back on close
         report.committed = True
     log.info("case store import committed: %s new, %s updated",

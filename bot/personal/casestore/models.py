@@ -1,8 +1,11 @@
 """The case store's tables: only what the personal lookups need, nothing more.
 
-We hold the least personal data that answers "when is my next review?" and "who is my
-advocate?". Natural keys (``case_ref``, ``worker_ref``, ``advocate_ref``, ``review_ref``)
-come from the council's own system so imports can be re-run without duplicating rows.
+We hold the least personal data that answers "when is my next review?", "who is my
+advocate?" and "what am I entitled to as a care leaver?". For the last one a care episode
+is just a start date, an end date and a legal status code: no placement, address, carer or
+reason for coming into care, because the care-leaver rules need none of them. Natural keys
+(``case_ref``, ``worker_ref``, ``advocate_ref``, ``review_ref``, ``episode_ref``) come from
+the council's own system so imports can be re-run without duplicating rows.
 """
 from __future__ import annotations
 
@@ -15,6 +18,12 @@ WORKER_KINDS = ("social_worker", "iro", "personal_adviser")
 REVIEW_KINDS = ("initial", "second", "subsequent", "pathway_plan")
 #: Reviews of a child in care (a pathway plan review is for care leavers).
 CHILD_IN_CARE_REVIEW_KINDS = ("initial", "second", "subsequent")
+#: Legal status codes of a care episode: s20 accommodated by agreement, s31 care order,
+#: s38 interim care order, epo emergency protection order, placement_order, remand (to council
+#: accommodation), police_protection, sgo special guardianship order, adoption. The care-leaver
+#: rules (bot.knowledge.care_leavers.status) know every one; a unit test keeps the two lists in step.
+EPISODE_LEGAL_STATUSES = ("s20", "s31", "s38", "epo", "placement_order", "remand", "police_protection", "sgo",
+                          "adoption")
 
 
 def _in_list(column: str, values: tuple[str, ...]) -> str:
@@ -79,6 +88,10 @@ class YoungPerson(Base):
     reviews: Mapped[list[Review]] = relationship(
         back_populates="young_person", cascade="all, delete-orphan", order_by="Review.id"
     )
+    care_episodes: Mapped[list[CareEpisode]] = relationship(
+        back_populates="young_person", cascade="all, delete-orphan",
+        order_by="[CareEpisode.start_date, CareEpisode.id]",
+    )
 
 
 class Review(Base):
@@ -97,3 +110,26 @@ class Review(Base):
 
     young_person: Mapped[YoungPerson] = relationship(back_populates="reviews")
     chair: Mapped[Worker | None] = relationship()
+
+
+class CareEpisode(Base):
+    """One continuous period in care (or under an order): dates and a legal status code only.
+
+    ``end_date`` is NULL while the episode is open. An episode may start on the day the
+    previous one ended (a change of legal status); the importer refuses real overlaps.
+    """
+
+    __tablename__ = "care_episodes"
+    __table_args__ = (
+        CheckConstraint(_in_list("legal_status", EPISODE_LEGAL_STATUSES), name="ck_care_episodes_legal_status"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ck_care_episodes_dates"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    legal_status: Mapped[str] = mapped_column(String(32))
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="care_episodes")
