@@ -14,6 +14,8 @@ from bot.safeguarding.decision import Outcome, decide
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 
 TOKEN_KEY = "carechat_token"
+#: The card just shown (an id, never text): the subject of a follow-up such as "how long?".
+LAST_CARD_SLOT = "last_card"
 #: Slots the fallback steps keep (card ids and a step name; never message text).
 STAGE_SLOT, BACKUP_SLOT = "fallback_stage", "fallback_backup"
 #: "tier/category" of each safety reply or check-in, for the council's daily counts (no text).
@@ -118,7 +120,24 @@ class ActionAnswerTopic(CareChatAction):
             message.get("text"),
         )
         _send(dispatcher, reply)
-        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), SlotSet(LAST_CARD_SLOT, reply.card_id)]
+
+
+class ActionFollowUp(CareChatAction):
+    """A follow-up ("how long?", "can it be changed?") about the card just shown."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (events := self.check_in_first(dispatcher, tracker)) is not None:
+            return events
+        message = tracker.latest_message
+        last_card = tracker.get_slot(LAST_CARD_SLOT)
+        reply = self.carechat.follow_up(message.get("text"), message.get("entities") or [], last_card,
+                                        audience_from(_metadata(tracker)))
+        _send(dispatcher, reply)
+        return [SlotSet(LAST_CARD_SLOT, reply.card_id or last_card)]
 
 
 class ActionNextReview(CareChatAction):
@@ -143,6 +162,43 @@ class ActionAdvocateContact(CareChatAction):
         return []
 
 
+class ActionPersonalAdviserContact(CareChatAction):
+    """The signed-in care leaver's personal adviser, or what a personal adviser is."""
+
+    def name(self) -> str:
+        return "action_personal_adviser_contact"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.personal_adviser(*_personal_question(tracker)))
+        return []
+
+
+class ActionWhatICanDo(CareChatAction):
+    """What CareChat can help with (and cannot do)."""
+
+    def name(self) -> str:
+        return "action_what_i_can_do"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (events := self.check_in_first(dispatcher, tracker)) is not None:
+            return events
+        _send(dispatcher, self.carechat.what_i_can_do())
+        return []
+
+
+class ActionPrivacy(CareChatAction):
+    """Who sees the chat, how long it is kept, whether CareChat tells anyone."""
+
+    def name(self) -> str:
+        return "action_privacy"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if (events := self.check_in_first(dispatcher, tracker)) is not None:
+            return events
+        _send(dispatcher, self.carechat.privacy())
+        return []
+
+
 class ActionCompareOrders(CareChatAction):
     """Compare two legal orders side by side."""
 
@@ -150,9 +206,10 @@ class ActionCompareOrders(CareChatAction):
         return "action_compare_orders"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        _send(dispatcher, self.carechat.compare_orders(tracker.latest_message.get("entities") or [],
-                                                       audience_from(_metadata(tracker))))
-        return []
+        reply = self.carechat.compare_orders(tracker.latest_message.get("entities") or [],
+                                             audience_from(_metadata(tracker)), tracker.get_slot(LAST_CARD_SLOT))
+        _send(dispatcher, reply)
+        return [SlotSet(LAST_CARD_SLOT, reply.card_id)] if reply.card_id else []
 
 
 class ActionSafetyReply(CareChatAction):

@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 from bot.knowledge.audiences import DEFAULT_READER, reader_from
-from bot.knowledge.comparisons import compare_text, load_order_facts
+from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
+from bot.knowledge.follow_up import ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, aspect_from, follow_up_card
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.knowledge.who_to_ask import handoff_reply
 from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
@@ -59,15 +60,23 @@ WHICH_TOPIC = (
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: text plus optional quick-reply buttons (title, payload)."""
+    """One bot message: text, optional quick-reply buttons (title, payload), and the card it shows
+    (kept in the ``last_card`` slot so a follow-up such as "how long?" knows its subject)."""
 
     text: str
     buttons: list[dict] = field(default_factory=list)
+    card_id: str | None = None
 
 
 def topic_button(card_id: str, title: str) -> dict:
     """A quick reply that asks for a card by id, bypassing NLU."""
     return {"title": title, "payload": f'/ask_topic{{"topic": "{card_id}"}}'}
+
+
+def aspect_button(card_id: str, aspect: Aspect) -> dict:
+    """A quick reply that asks one follow-up about an order ("How long it lasts"), bypassing NLU."""
+    return {"title": aspect.button,
+            "payload": f'/ask_follow_up{{"aspect": "{aspect.key}", "topic": "{card_id}"}}'}
 
 
 def audience_from(metadata: dict | None) -> str:
@@ -166,6 +175,20 @@ class CareChat:
             text += " " + MAYBE_YOU_MEANT.format(title=title[:1].lower() + title[1:])
         return Reply(text, [topic_button(cid, title) for cid, title in examples])
 
+    # --- about CareChat itself -------------------------------------------------------
+    def what_i_can_do(self) -> Reply:
+        """What CareChat helps with and what it cannot do, with example topics to tap."""
+        from bot.knowledge.about_carechat import EXAMPLE_TOPICS, what_i_can_do
+
+        return Reply(what_i_can_do(self.council.name),
+                     [topic_button(cid, title) for cid, title in EXAMPLE_TOPICS if cid in self.library.cards])
+
+    def privacy(self) -> Reply:
+        """Who sees the chat and how long it is kept, from the same setting the purge uses."""
+        from bot.knowledge.about_carechat import privacy_answer
+
+        return Reply(privacy_answer(self.settings.retention_days))
+
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
                      confidence: float | None = None, text: str | None = None) -> Reply:
@@ -183,15 +206,49 @@ class CareChat:
         return self.render_card(found.card.id, audience)
 
     def render_card(self, card_id: str, audience: str) -> Reply:
-        """A card written for this reader and council, with its source line and related topics."""
+        """A card written for this reader and council, with its source line; then buttons: for an
+        order, the follow-ups people ask most (how long, how it ends, ...) and one related topic;
+        for any other card, three related topics."""
         answer = self.library.render(card_id, audience, self.settings.council)
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
-        return Reply(text, [topic_button(cid, title) for cid, title in answer.related[:3]])
+        related = [topic_button(cid, title) for cid, title in answer.related]
+        if card_id in self.order_facts:
+            buttons = [aspect_button(card_id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS] + related[:1]
+        else:
+            buttons = related[:3]
+        return Reply(text, buttons, card_id)
 
-    def compare_orders(self, entities: Iterable[dict], audience: str = DEFAULT_AUDIENCE) -> Reply:
-        """Compare the first two different orders named; with only one named, explain that one."""
+    def follow_up(self, text: str | None, entities: Iterable[dict], last_card: str | None,
+                  audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """A follow-up with no subject of its own is about the card just shown.
+
+        For an order and a recognised question (how long, how it ends, seeing family, ...) the
+        one fact from the order facts, with its source and buttons for the other follow-ups;
+        otherwise the subject card again; with no subject at all, a question back.
+        """
+        entities = list(entities)
+        card = follow_up_card(self.library, entities, last_card, text)
+        if card is None:
+            return Reply(WHICH_TOPIC)
+        aspect = aspect_from(entities, text)
+        facts = self.order_facts.get(card.id)
+        if aspect is None or facts is None:
+            return self.render_card(card.id, audience)
+        heading = dict(ATTRIBUTES)[aspect.key]
+        sources = "; ".join(self.library.source_labels(list(facts.sources)))
+        others = [aspect_button(card.id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS if key != aspect.key]
+        return Reply(f"{card.title}. {heading}: {facts.values[aspect.key]}\n\nSource: {sources}",
+                     others + [topic_button(card.id, f"All about {facts.short}")],
+                     card.id)
+
+    def compare_orders(self, entities: Iterable[dict], audience: str = DEFAULT_AUDIENCE,
+                       last_card: str | None = None) -> Reply:
+        """Compare the first two different orders named; with one named, compare it with the order
+        just shown ("and adoption?" after an SGO answer), else explain that one."""
         entities = list(entities)
         ids = [card.id for card in self.library.cards_named(subject_entities(entities))]
+        if len(ids) == 1 and last_card in self.order_facts and last_card != ids[0]:
+            ids = [last_card, ids[0]]
         if len(ids) < 2:
             card = answer_card(self.library, COMPARE, entities)
             return self.render_card(card.id, audience) if card is not None else Reply(WHICH_TWO)
@@ -218,14 +275,20 @@ class CareChat:
     def next_review(self, token: str | None, text: str | None = None, entities: Iterable[dict] = (),
                     audience: str = DEFAULT_AUDIENCE) -> Reply:
         """The asker's next review date, or how reviews work when the question is general."""
-        return self._own_or_general(REVIEW_QUESTION, token, text, entities, audience)
+        return self._own_or_general("ask_next_review", self._review_lookup, token, text, entities, audience)
 
     def advocate(self, token: str | None, text: str | None = None, entities: Iterable[dict] = (),
                  audience: str = DEFAULT_AUDIENCE) -> Reply:
         """The asker's advocate, or how anyone gets one when the question is general."""
-        return self._own_or_general(ADVOCATE_QUESTION, token, text, entities, audience)
+        return self._own_or_general("ask_advocate_contact", self._advocate_lookup, token, text, entities, audience)
 
-    def _own_or_general(self, question: "PersonalQuestion", token: str | None, text: str | None,
+    def personal_adviser(self, token: str | None, text: str | None = None, entities: Iterable[dict] = (),
+                         audience: str = DEFAULT_AUDIENCE) -> Reply:
+        """The asker's personal adviser, or what a personal adviser is when the question is general."""
+        return self._own_or_general("ask_personal_adviser_contact", self._adviser_lookup, token, text, entities,
+                                    audience)
+
+    def _own_or_general(self, intent: str, lookup: Callable[[str], Reply], token: str | None, text: str | None,
                         entities: Iterable[dict], audience: str) -> Reply:
         """General before personal: the general card for anyone, the lookup for the signed-in asker.
 
@@ -235,20 +298,22 @@ class CareChat:
         - a question about their own records gets the lookup when signed in, else the card
           and an offer to sign in (no records are looked at).
         """
+        from bot.knowledge.personal_topics import PERSONAL_TOPICS, other_topic_named
         from bot.personal.whose_question import asks_about_own
 
-        named = self.library.cards_named(subject_entities(list(entities)))
-        if named and not any(card.id in question.card_ids for card in named):
-            return self.render_card(named[0].id, audience)
+        topic = PERSONAL_TOPICS[intent]
+        other = other_topic_named(self.library, topic, entities)
+        if other is not None:
+            return self.render_card(other.id, audience)
         case_ref = self._verified_case_ref(token)
         own = asks_about_own(text)
         if own and case_ref is not None:
-            return question.lookup(self, case_ref)
-        general = self.render_card(question.card_ids[0], audience)
+            return lookup(case_ref)
+        general = self.render_card(topic.card_ids[0], audience)
         if case_ref is not None:
-            return Reply(f"{general.text}\n\nFor you: {question.lookup(self, case_ref).text}", general.buttons)
-        offer = SIGN_IN_OFFER.format(what=question.what)
-        if own:  # they asked for their own: say first why there is no date, then how it works
+            return Reply(f"{general.text}\n\nFor you: {lookup(case_ref).text}", general.buttons)
+        offer = SIGN_IN_OFFER.format(what=topic.what_sign_in_adds)
+        if own:  # they asked for their own: say first why there is no answer, then how it works
             return Reply(f"{offer}\n\n{HOW_IT_WORKS}\n\n{general.text}", general.buttons)
         return Reply(f"{general.text}\n\n{offer}", general.buttons)
 
@@ -269,20 +334,10 @@ class CareChat:
         reply = advocate_reply(self.session_factory(), case_ref, advocacy, self._today())
         return Reply(reply.text)
 
+    def _adviser_lookup(self, case_ref: str) -> Reply:
+        from bot.personal.lookups import personal_adviser_reply
 
-@dataclass(frozen=True)
-class PersonalQuestion:
-    """A question that can be about the asker's own records or about how things work."""
-
-    card_ids: tuple[str, ...]   # the general card first; the others also count as "this topic"
-    what: str                   # what signing in would let CareChat look up
-    lookup: Callable[[CareChat, str], Reply]
-
-
-REVIEW_QUESTION = PersonalQuestion(("cic_review", "iro", "pathway_plan"), "your own next review date",
-                                   CareChat._review_lookup)
-ADVOCATE_QUESTION = PersonalQuestion(("advocate", "mind_of_my_own", "having_a_say"), "who your own advocate is",
-                                     CareChat._advocate_lookup)
+        return Reply(personal_adviser_reply(self.session_factory(), case_ref).text)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,8 @@ NONE_OF_THESE = {"title": "None of these", "payload": "/none_of_these"}
 NOT_TOPICS = frozenset({
     "nlu_fallback", "greet", "goodbye", "thank", "out_of_scope", "get_help_now",
     "safeguarding_concern", "ask_real_person", "ask_are_you_a_bot", "insult", "none_of_these",
-    "ask_next_review", "ask_advocate_contact", "ask_topic",
+    "ask_next_review", "ask_advocate_contact", "ask_personal_adviser_contact", "ask_topic", "ask_what_you_can_do",
+    "ask_privacy", "ask_follow_up",
 })
 ASK_AGAIN = "Sorry, I'm not sure what you mean. Did you mean one of these?"
 SEARCH_INTRO = "OK. These might be closer to what you asked:"

@@ -58,10 +58,12 @@ def content_words(text: str) -> set[str]:
     return {normalise_term(w) for w in kept if len(w) > 1 and not w.isdigit()}
 
 
-def load_training_examples(nlu_dir: Path = DEFAULT_NLU_DIR) -> dict[str, list[str]]:
-    """Intent -> its example texts from Rasa's NLU files, entity annotations removed."""
+def load_training_examples(nlu_dir: Path = DEFAULT_NLU_DIR, skip: str | None = None) -> dict[str, list[str]]:
+    """Intent -> its example texts from Rasa's NLU files (except ``skip``), annotations removed."""
     examples: dict[str, list[str]] = {}
     for path in sorted(Path(nlu_dir).glob("*.yml")):
+        if path.name == skip:
+            continue
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" not in block:
                 continue

@@ -25,12 +25,16 @@ def test_what_is_an_sgo_uses_the_term_entity_and_cites_a_source(carechat, librar
     tracker = make_tracker("what is an sgo", "ask_what_is", [{"entity": "term", "value": "sgo"}],
                            {"audience": "child"})
     events, messages = run(ActionAnswerTopic(carechat), tracker)
-    assert events == [SlotSet("fallback_stage", None), SlotSet("fallback_backup", None)]
+    assert events == [SlotSet("fallback_stage", None), SlotSet("fallback_backup", None),
+                      SlotSet("last_card", "special_guardianship_order")]
     assert len(messages) == 1
     expected = library.render("special_guardianship_order", "child", "north_yorkshire")
     assert messages[0]["text"].startswith(expected.text)
     assert "Source:" in messages[0]["text"]
-    assert all(b["payload"].startswith("/ask_topic") for b in messages[0]["buttons"])
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    # an order's answer offers its follow-ups first, then a related topic
+    assert payloads[0] == '/ask_follow_up{"aspect": "how_long", "topic": "special_guardianship_order"}'
+    assert payloads[-1].startswith("/ask_topic")
 
 
 def test_audience_changes_the_version(carechat):
@@ -175,3 +179,90 @@ def test_compare_action_compares_two_named_orders(carechat):
 def test_crafted_non_string_topic_is_ignored(carechat):
     tracker = make_tracker("/ask_topic", "ask_topic", [{"entity": "topic", "value": ["special_guardianship_order"]}])
     assert run(ActionAnswerTopic(carechat), tracker)[1][0]["text"] == WHICH_TOPIC
+
+
+def test_privacy_action_uses_the_retention_setting(carechat, settings):
+    from actions.actions import ActionPrivacy
+    from bot.knowledge.about_carechat import retention_phrase
+
+    text = run(ActionPrivacy(carechat), make_tracker("is this chat private", "ask_privacy"))[1][0]["text"]
+    assert f"for {retention_phrase(settings.retention_days)}," in text
+
+
+def test_what_i_can_do_action_offers_example_topics(carechat):
+    from actions.actions import ActionWhatICanDo
+
+    events, messages = run(ActionWhatICanDo(carechat), make_tracker("what can you do", "ask_what_you_can_do"))
+    assert events == []
+    assert "If you're signed in" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]][0].startswith("/ask_topic")
+
+
+def test_personal_adviser_for_a_signed_in_care_leaver(carechat, settings):
+    from actions.actions import ActionPersonalAdviserContact
+
+    token = mint_token("DEMO-004", settings)
+    tracker = make_tracker("who is my pa", "ask_personal_adviser_contact", metadata={"carechat_token": token})
+    text = run(ActionPersonalAdviserContact(carechat), tracker)[1][0]["text"]
+    assert "Demo Pat" in text and "07700 900301" in text
+
+
+def test_personal_adviser_without_sign_in_explains_the_role_and_reveals_nothing(carechat, library):
+    from actions.actions import ActionPersonalAdviserContact
+
+    tracker = make_tracker("who is my pa", "ask_personal_adviser_contact")
+    text = run(ActionPersonalAdviserContact(carechat), tracker)[1][0]["text"]
+    card_text, offer = signed_out_answer(library, "personal_adviser", "who your own personal adviser is")
+    assert text.startswith(offer) and card_text in text
+    assert "Demo Pat" not in text
+
+
+def follow_up_tracker(text: str, last_card: str | None, entities: list[dict] | None = None):
+    tracker = make_tracker(text, "ask_follow_up", entities or [])
+    tracker.slots["last_card"] = last_card
+    return tracker
+
+
+def test_follow_up_answers_one_fact_about_the_order_just_shown(carechat):
+    from actions.actions import ActionFollowUp
+
+    events, messages = run(ActionFollowUp(carechat), follow_up_tracker("how long does it last", "special_guardianship_order"))
+    text = messages[0]["text"]
+    assert text.startswith("Special guardianship order. How long it lasts: ")
+    assert carechat.order_facts["special_guardianship_order"].values["how_long"] in text
+    assert "Source: " in text
+    assert SlotSet("last_card", "special_guardianship_order") in events
+    assert all("how_long" not in b["payload"] for b in messages[0]["buttons"])
+
+
+def test_follow_up_button_names_its_order_and_aspect(carechat):
+    from actions.actions import ActionFollowUp
+
+    entities = [{"entity": "aspect", "value": "how_it_ends"}, {"entity": "topic", "value": "care_order"}]
+    _, messages = run(ActionFollowUp(carechat), follow_up_tracker("/ask_follow_up", "special_guardianship_order", entities))
+    assert messages[0]["text"].startswith("Care order. How it ends: ")
+
+
+def test_follow_up_on_a_card_that_is_not_an_order_shows_that_card_again(carechat, library):
+    from actions.actions import ActionFollowUp
+
+    _, messages = run(ActionFollowUp(carechat), follow_up_tracker("what about for my brother", "staying_put"))
+    assert messages[0]["text"].startswith(library.render("staying_put", "young_person", "north_yorkshire").text)
+
+
+def test_follow_up_with_nothing_shown_asks_which_topic_unless_its_aspect_has_a_card(carechat, library):
+    from actions.actions import ActionFollowUp
+
+    assert run(ActionFollowUp(carechat), follow_up_tracker("how long does it last", None))[1][0]["text"] == WHICH_TOPIC
+    _, messages = run(ActionFollowUp(carechat), follow_up_tracker("can i still see my mum then", None))
+    assert messages[0]["text"].startswith(library.render("family_time", "young_person", "north_yorkshire").text)
+
+
+def test_one_order_named_after_an_order_compares_the_two(carechat):
+    from actions.actions import ActionCompareOrders
+
+    tracker = make_tracker("and adoption?", "compare_orders", [{"entity": "term", "value": "adoption"}])
+    tracker.slots["last_card"] = "special_guardianship_order"
+    _, messages = run(ActionCompareOrders(carechat), tracker)
+    assert "side by side" in messages[0]["text"]
+    assert "Special guardianship order" in messages[0]["text"] and "Adoption order" in messages[0]["text"]

@@ -242,3 +242,28 @@ def test_general_questions_get_the_general_answer_not_a_sign_in_wall(gateway: Ga
     council = gateway.say("when is the next children in care council meeting")
     assert "children in care council" in council.lower()
     assert not council.startswith("You're not signed in")
+
+
+def test_questions_about_carechat_itself_get_honest_answers(gateway: GatewayClient, stack_settings):
+    from bot.knowledge.about_carechat import retention_phrase
+
+    privacy = gateway.say("can my social worker see what i write here")
+    assert retention_phrase(stack_settings.retention_days) in privacy
+    assert "No one reads the chat" in privacy
+    can_do = gateway.say("what can you help me with")
+    assert "If you're signed in" in can_do
+
+
+def test_personal_adviser_for_a_signed_in_care_leaver(rasa_rest, stack_settings):
+    token = mint_token("DEMO-004", stack_settings)
+    reply = rasa_rest(f"e2e-{uuid.uuid4().hex}", "who is my personal adviser", {"carechat_token": token})
+    assert "Demo Pat" in reply
+    signed_out = rasa_rest(f"e2e-{uuid.uuid4().hex}", "who is my personal adviser")
+    assert "Demo Pat" not in signed_out and SIGN_IN_WORDS in signed_out
+
+
+def test_a_follow_up_is_about_the_card_just_shown(gateway: GatewayClient):
+    first = gateway.say("what is an sgo")
+    assert "special guardian" in first.lower()
+    follow = gateway.say("how long does it last")
+    assert follow.startswith("Special guardianship order. How long it lasts:")

@@ -11,8 +11,9 @@ from bot.ops.training import model_path
 #: A ratchet, not the goal: issue 5 wants no out-of-scope message ever to get a topic answer.
 #: Measured 95.1% (77/81) with the scope check (bot/knowledge/scope.py); 92.6% (75/81) on
 #: 2026-11-29 once 42 training examples that were near-copies of held-out and blind messages
-#: were dropped (python -m bot.evaluation.nlu_leaks): the honest figure. Raise it as it improves.
-MIN_OUT_OF_SCOPE_NO_ANSWER = 0.92
+#: were dropped (python -m bot.evaluation.nlu_leaks): the honest figure. 97.5% (79/81) on the
+#: evening of 2026-11-29, with one intent per card. Raise it as it improves.
+MIN_OUT_OF_SCOPE_NO_ANSWER = 0.97
 
 
 #: Blind sets (tests/nlu_blind/README.md): ratchets at the measured level, not goals.
@@ -22,7 +23,11 @@ MIN_OUT_OF_SCOPE_NO_ANSWER = 0.92
 #: 64.7% (55/85) / 92.5% (74/80); final_3 first measurement 49.2% (62/126) / 83.8% (67/80).
 #: The safeguarding thresholds of the same evening check in on a few more care questions (a
 #: check-in is not the card): final 63.5% (54/85), final_3 47.6% (60/126) / 85.0% (68/80).
-BLIND_MINIMUMS = {"dev": (0.54, 0.84), "final": (0.63, 0.92), "final_3": (0.47, 0.85)}
+#: The same evening, one intent per card trained on the card-question writers, DIET without
+#: transformer layers: dev 70.5% (62/88) / 89.6% (95/106); final 85.9% (73/85) / 95.0% (76/80);
+#: final_3 79.4% (100/126) / 86.2% (69/80); final_4, first and only blind measurement, 82.5%
+#: (104/126) / 95.0% (76/80).
+BLIND_MINIMUMS = {"dev": (0.70, 0.89), "final": (0.85, 0.95), "final_3": (0.79, 0.86), "final_4": (0.82, 0.95)}
 
 
 @pytest.fixture(scope="module")

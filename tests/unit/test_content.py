@@ -32,7 +32,7 @@ def test_real_content_has_no_problems(library):
 def test_priority_cards_exist(library):
     for card_id in MUST_EXIST:
         assert card_id in library.cards
-    assert library.cards["special_guardianship_order"].intents == ()
+    assert library.cards["special_guardianship_order"].intents == ("ask_special_guardianship_order",)
     assert library.card_for_intent("ask_review_meeting").id == "cic_review"
     assert library.card_for_intent("no_such_intent") is None
 

@@ -181,3 +181,14 @@ def test_long_message_is_checked_quickly(matcher):
     start = time.perf_counter()
     assert matcher.check(text + " he hits me") is not None
     assert time.perf_counter() - start < 2.0
+
+
+def test_help_now_on_its_own_is_a_strong_risk_whatever_the_classifier_says():
+    """The page and the check-in tell people to type "help now" at any time."""
+    from bot.safeguarding.matcher import default_matcher
+
+    matcher = default_matcher()
+    for text in ("help now", "Help now!", "help asap please"):
+        signal = matcher.check(text)
+        assert signal is not None and signal.tier == "risk" and signal.strong, text
+    assert matcher.check("can you help now with my review question") is None

@@ -47,10 +47,11 @@ FALLBACK = "nlu_fallback"
 SAFEGUARDING = "safeguarding_concern"
 #: Predictions that give no domain answer: what an out-of-scope message should get.
 CHITCHAT = frozenset({"greet", "goodbye", "thank", "ask_are_you_a_bot", "ask_real_person", "insult",
-                      "none_of_these"})
+                      "none_of_these", "ask_what_you_can_do", "ask_privacy"})
 NO_DOMAIN_ANSWER = frozenset({OUT_OF_SCOPE, FALLBACK}) | CHITCHAT
 #: Intents whose reply is a card when bot.knowledge.choose_card.answer_card finds one, else a question back.
 CARD_ROUTED = frozenset({WHAT_IS, COMPARE})
+FOLLOW_UP = "ask_follow_up"
 UNRESOLVED = "<unresolved term>"
 
 
@@ -236,28 +237,42 @@ def answering_intents(library) -> frozenset[str]:
     return frozenset({WHAT_IS, ASK_TOPIC} | {i for c in library.cards.values() for i in c.intents})
 
 
+def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str], bool]:
+    """The card the deployed bot shows someone not signed in, and whether it turned the message away.
+
+    A personal intent ("when is my review?") gets its general card (:mod:`bot.knowledge.personal_topics`),
+    a follow-up the card it names or its aspect's card (:mod:`bot.knowledge.follow_up`); everything else goes through :func:`bot.knowledge.choose_card.route`.
+    """
+    from bot.knowledge.choose_card import route
+    from bot.knowledge.follow_up import follow_up_card
+    from bot.knowledge.personal_topics import general_card
+
+    general = general_card(library, parsed.intent, parsed.entities) if parsed.intent else None
+    if general is not None:
+        return general.id, False
+    if parsed.intent == FOLLOW_UP:  # a single message: nothing was shown before it
+        card = follow_up_card(library, parsed.entities, None, text)
+        return (card.id if card is not None else None), False
+    found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, text, scope)
+    return (found.card.id if found.card is not None else None), found.off_topic
+
+
 def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[str] | None = None,
                scope=None) -> Outcome:
     """Score one parsed item. ``scope`` (:class:`bot.knowledge.scope.TopicScope`): the deployed scope check."""
     answering = answering if answering is not None else answering_intents(library)
     expected = expected_intent(item, library)
-    from bot.knowledge.choose_card import route
-
     answer: Optional[str] = None
     off_topic = False
     ok = ok_any = None
     if item.card:
-        found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, item.text, scope)
-        answer = found.card.id if found.card is not None else None
-        off_topic = found.off_topic
+        answer, off_topic = _answer(library, parsed, item.text, scope)
         ok = answer == item.card
         # Whatever the intent: the answer, or failing that the first card the terms name.
         first_named = next(iter(library.cards_named(list(parsed.entities))), None)
         ok_any = ok or (first_named is not None and first_named.id == item.card)
     elif item.intent:
-        found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, item.text, scope)
-        answer = found.card.id if found.card is not None else None
-        off_topic = found.off_topic
+        answer, off_topic = _answer(library, parsed, item.text, scope)
     elif item.compare:
         named = [c.id for c in library.cards_named(list(parsed.entities))]
         answer = "+".join(named) if named else None
@@ -354,13 +369,13 @@ def score_groups(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
 def gives_domain_answer(outcome: Outcome) -> bool:
     """Would the user get care content (a card, or a personal lookup) for this message?
 
-    No for out_of_scope, nlu_fallback and small talk, for a what-is or compare naming none of
-    our cards (the bot asks back) and for a topic intent the scope check turned away (the
+    No for out_of_scope, nlu_fallback and small talk, for a what-is, compare or follow-up naming
+    none of our cards (the bot asks back) and for a topic intent the scope check turned away (the
     out-of-scope reply). A safety reply counts as a domain answer here: a false alarm.
     """
     if outcome.answer is not None:
         return True
-    return not (outcome.off_topic or outcome.predicted_intent in NO_DOMAIN_ANSWER | CARD_ROUTED)
+    return not (outcome.off_topic or outcome.predicted_intent in NO_DOMAIN_ANSWER | CARD_ROUTED | {FOLLOW_UP})
 
 
 def score_out_of_scope(outcomes: Iterable[Outcome]) -> dict[str, int]:
