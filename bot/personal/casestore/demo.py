@@ -172,7 +172,7 @@ def require_local_demo_store(url: str) -> None:
     """Refuse any case store but a local throwaway one, so demo people never mix with real records.
 
     Allowed: SQLite in memory or in a file under the project's ``var/`` folder or the system's
-    temporary folder (where the tests and the benchmark keep theirs), and the throwaway test
+    temporary folder outside the project (where the tests and the benchmark keep theirs), and the throwaway test
     PostgreSQL named by ``CARECHAT_TEST_POSTGRES_URL`` (scripts/postgres-for-tests).
     """
     import os
@@ -190,7 +190,11 @@ def require_local_demo_store(url: str) -> None:
             return
         if not database.startswith("file:"):
             path = Path(database).expanduser().resolve()
-            if any(path.is_relative_to(Path(root).resolve()) for root in (PROJECT_ROOT / "var", tempfile.gettempdir())):
+            project = PROJECT_ROOT.resolve()
+            in_var = path.is_relative_to((PROJECT_ROOT / "var").resolve())
+            # A temporary folder of the tests, but not the project itself when it was cloned into /tmp.
+            in_temp = path.is_relative_to(Path(tempfile.gettempdir()).resolve()) and not path.is_relative_to(project)
+            if in_var or in_temp:
                 return
     test_url = os.environ.get("CARECHAT_TEST_POSTGRES_URL", "").strip()
     if test_url and make_url(test_url).render_as_string(hide_password=False) == parsed.render_as_string(hide_password=False):
