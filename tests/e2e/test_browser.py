@@ -473,3 +473,18 @@ def test_network_failure_still_shows_where_to_get_help(tab: Tab):
     ask_question(tab)
     text = page.locator("#log li.error").inner_text()
     assert "999" in text and "0800 1111" in text
+
+
+def test_order_answer_offers_follow_ups_that_answer_in_a_bite_at_phone_width(phone_tab: Tab):
+    """The buttons under an order's answer ask one follow-up each; the reply is one short fact."""
+    page = phone_tab.page
+    phone_tab.open()
+    ask_question(phone_tab)
+    last_bot_with_source(phone_tab)
+    b.screenshot(page, "answer-360")
+    page.get_by_role("button", name="How long it lasts").last.click()
+    phone_tab.wait_for_bot_entries(2)
+    follow_up = page.locator("#log > li.bot").last
+    assert "\nSpecial guardianship order. How long it lasts:" in follow_up.inner_text()  # after "CareChat hh:mm"
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    b.screenshot(page, "follow-up-360")
