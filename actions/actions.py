@@ -118,6 +118,7 @@ class ActionAnswerTopic(CareChatAction):
             audience_from(_metadata(tracker)),
             intent.get("confidence"),
             message.get("text"),
+            tracker.get_slot(LAST_CARD_SLOT),
         )
         _send(dispatcher, reply)
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), SlotSet(LAST_CARD_SLOT, reply.card_id)]
@@ -258,10 +259,12 @@ class ActionFallbackOffer(CareChatAction):
             message.get("entities") or [],
             message.get("text") or "",
             audience_from(_metadata(tracker)),
+            tracker.get_slot(LAST_CARD_SLOT),
         )
         _send(dispatcher, reply)
         stage = offer.stage if offer.card_ids else None
-        return [SlotSet(STAGE_SLOT, stage), SlotSet(BACKUP_SLOT, offer.backup if stage else None)]
+        return [SlotSet(STAGE_SLOT, stage), SlotSet(BACKUP_SLOT, offer.backup if stage else None),
+                SlotSet(LAST_CARD_SLOT, reply.card_id)]
 
 
 class ActionNoneOfThese(CareChatAction):

@@ -15,7 +15,8 @@ from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
-from bot.knowledge.follow_up import ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, aspect_from, follow_up_card
+from bot.knowledge.follow_up import (ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, asks_about_another, aspect_from,
+                                     follow_up_card)
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.knowledge.who_to_ask import handoff_reply
 from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
@@ -134,12 +135,13 @@ class CareChat:
         return Reply(handoff_reply(audience, self.council))
 
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
-                       audience: str = DEFAULT_AUDIENCE) -> tuple[Reply, Offer]:
+                       audience: str = DEFAULT_AUDIENCE, last_card: str | None = None) -> tuple[Reply, Offer]:
         """Unsure what was asked: the two likeliest topics (the Offer says what to remember)."""
         entities = list(entities)
         named = answer_card(self.library, FALLBACK, entities)
         if named is not None:  # unsure what was asked, but it names exactly one thing: explain it
-            return self.render_card(named.id, audience), Offer("", [], "")
+            reply = self._and_another(last_card, named.id, text) or self.render_card(named.id, audience)
+            return reply, Offer("", [], "")
         offer = first_offer(self.library, ranking, entities, text)
         if not offer.card_ids:
             return self.handoff_after_fallback(audience), offer
@@ -191,11 +193,13 @@ class CareChat:
 
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
-                     confidence: float | None = None, text: str | None = None) -> Reply:
+                     confidence: float | None = None, text: str | None = None,
+                     last_card: str | None = None) -> Reply:
         """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it.
 
         With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.knowledge.scope`);
-        without one the message gets the out-of-scope reply instead of a confident wrong card.
+        without one the message gets the out-of-scope reply instead of a confident wrong card. A short
+        "and adoption?" just after another order's answer (``last_card``) compares the two.
         """
         entities = list(entities)
         found = route(self.library, intent, entities, confidence, text, self.scope if text else None)
@@ -203,7 +207,14 @@ class CareChat:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
         if found.card is None:
             return Reply(WHICH_TOPIC)
-        return self.render_card(found.card.id, audience)
+        return self._and_another(last_card, found.card.id, text) or self.render_card(found.card.id, audience)
+
+    def _and_another(self, last_card: str | None, card_id: str, text: str | None) -> Reply | None:
+        """"and adoption?" just after a care order's answer: the two side by side, else None."""
+        if (last_card in self.order_facts and card_id in self.order_facts and card_id != last_card
+                and asks_about_another(text)):
+            return self._compare_ids(last_card, card_id)
+        return None
 
     def render_card(self, card_id: str, audience: str) -> Reply:
         """A card written for this reader and council, with its source line; then buttons: for an
@@ -233,7 +244,7 @@ class CareChat:
         aspect = aspect_from(entities, text)
         facts = self.order_facts.get(card.id)
         if aspect is None or facts is None:
-            return self.render_card(card.id, audience)
+            return self._and_another(last_card, card.id, text) or self.render_card(card.id, audience)
         heading = dict(ATTRIBUTES)[aspect.key]
         sources = "; ".join(self.library.source_labels(list(facts.sources)))
         others = [aspect_button(card.id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS if key != aspect.key]
@@ -252,6 +263,11 @@ class CareChat:
         if len(ids) < 2:
             card = answer_card(self.library, COMPARE, entities)
             return self.render_card(card.id, audience) if card is not None else Reply(WHICH_TWO)
+        return self._compare_ids(ids[0], ids[1])
+
+    def _compare_ids(self, first_id: str, second_id: str) -> Reply:
+        """Two cards side by side from the order facts, or which orders can be compared."""
+        ids = [first_id, second_id]
         buttons = [topic_button(cid, self.library.cards[cid].title) for cid in ids[:2]]
         unknown = [cid for cid in ids[:2] if cid not in self.order_facts]
         if unknown:

@@ -52,6 +52,16 @@ ORDER_BUTTONS = ("how_long", "how_it_ends", "family_time", "support")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+#: "and adoption?", "what about an SGO?": the same question about another thing.
+_ANOTHER = re.compile(r"^\s*(and|what about|how about|wot about|wat about|wht about)\b", re.IGNORECASE)
+MAX_ANOTHER_WORDS = 6
+
+
+def asks_about_another(text: str | None) -> bool:
+    """A short message that asks the same again about another thing ("and adoption?")."""
+    return bool(text) and bool(_ANOTHER.match(text)) and len(_WORD.findall(text.lower())) <= MAX_ANOTHER_WORDS
+
+
 def detect_aspect(text: str | None) -> Aspect | None:
     """Which order fact a follow-up asks about, from its words; None when it names none."""
     words = " " + " ".join(_WORD.findall((text or "").lower())) + " "

@@ -266,3 +266,34 @@ def test_one_order_named_after_an_order_compares_the_two(carechat):
     _, messages = run(ActionCompareOrders(carechat), tracker)
     assert "side by side" in messages[0]["text"]
     assert "Special guardianship order" in messages[0]["text"] and "Adoption order" in messages[0]["text"]
+
+
+def test_and_another_order_just_after_an_order_compares_the_two(carechat, library):
+    adoption = [{"entity": "term", "value": "adoption"}]
+    tracker = make_tracker("and adoption?", "ask_adoption_order", adoption)
+    tracker.slots["last_card"] = "care_order"
+    events, messages = run(ActionAnswerTopic(carechat), tracker)
+    assert "side by side" in messages[0]["text"]
+    assert messages[0]["text"].startswith("Care order and Adoption order")
+    assert SlotSet("last_card", None) in events
+    # with nothing shown before, or a whole new question, it is the card itself
+    fresh = run(ActionAnswerTopic(carechat), make_tracker("and adoption?", "ask_adoption_order", adoption))[1]
+    assert fresh[0]["text"].startswith(library.render("adoption_order", "young_person", "north_yorkshire").text)
+    tracker = make_tracker("what is adoption", "ask_adoption_order", adoption)
+    tracker.slots["last_card"] = "care_order"
+    assert "side by side" not in run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
+
+
+def test_and_another_order_read_as_a_follow_up_also_compares(carechat):
+    from actions.actions import ActionFollowUp
+
+    tracker = follow_up_tracker("and adoption?", "care_order", [{"entity": "term", "value": "adoption"}])
+    assert run(ActionFollowUp(carechat), tracker)[1][0]["text"].startswith("Care order and Adoption order")
+
+
+def test_and_another_order_the_classifier_was_unsure_of_also_compares(carechat):
+    from actions.actions import ActionFallbackOffer
+
+    tracker = make_tracker("and adoption?", "nlu_fallback", [{"entity": "term", "value": "adoption"}])
+    tracker.slots["last_card"] = "care_order"
+    assert run(ActionFallbackOffer(carechat), tracker)[1][0]["text"].startswith("Care order and Adoption order")

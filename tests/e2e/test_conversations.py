@@ -267,3 +267,9 @@ def test_a_follow_up_is_about_the_card_just_shown(gateway: GatewayClient):
     assert "special guardian" in first.lower()
     follow = gateway.say("how long does it last")
     assert follow.startswith("Special guardianship order. How long it lasts:")
+
+
+def test_and_another_order_after_an_order_compares_them(gateway: GatewayClient):
+    gateway.say("whats a care order")
+    compared = gateway.say("and adoption?")
+    assert compared.startswith("Care order and Adoption order, side by side:")

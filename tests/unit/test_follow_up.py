@@ -44,3 +44,13 @@ def test_subject_is_a_named_card_before_the_last_card(library):
 def test_with_no_subject_the_aspect_may_name_a_card(library):
     assert follow_up_card(library, [], None, "can i still see my nan").id == "family_time"
     assert follow_up_card(library, [], None, "how long does it last") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("and adoption?", True), ("What about an SGO", True), ("wat about section 20", True),
+    ("and what happens to my brother when he turns eighteen and leaves", False),
+    ("adoption?", False), ("sandwiches and adoption", False), ("", False), (None, False),
+])
+def test_asks_about_another(text, expected):
+    from bot.knowledge.follow_up import asks_about_another
+    assert asks_about_another(text) is expected
