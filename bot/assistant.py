@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable
 
+from bot.knowledge.about_carechat import EXAMPLE_TOPICS
 from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
 from bot.knowledge.card_loader import load_library
@@ -49,9 +50,8 @@ OUT_OF_SCOPE_TEXT = (
 )
 #: Added when the classifier guessed a topic for a message the scope check turned away.
 MAYBE_YOU_MEANT = "If you were asking about {title}, tap it below."
-OUT_OF_SCOPE_EXAMPLES = (("special_guardianship_order", "What is an SGO?"),
-                         ("cic_review", "What happens at my review?"),
-                         ("care_leaver", "Help when I leave care"))
+#: The example topics offered after the out-of-scope reply: the same three as "what can you do".
+OUT_OF_SCOPE_EXAMPLES = EXAMPLE_TOPICS
 
 WHICH_TOPIC = (
     "I'm not sure which thing you mean. Could you tell me its name? For example: "
@@ -180,7 +180,7 @@ class CareChat:
     # --- about CareChat itself -------------------------------------------------------
     def what_i_can_do(self) -> Reply:
         """What CareChat helps with and what it cannot do, with example topics to tap."""
-        from bot.knowledge.about_carechat import EXAMPLE_TOPICS, what_i_can_do
+        from bot.knowledge.about_carechat import what_i_can_do
 
         return Reply(what_i_can_do(self.council.name),
                      [topic_button(cid, title) for cid, title in EXAMPLE_TOPICS if cid in self.library.cards])

@@ -39,8 +39,7 @@ def hand_written_examples(nlu_dir: Path = OUTPUT.parent) -> set[str]:
     """Every example (lower case) in the other NLU files: Rasa refuses one text under two intents."""
     from bot.knowledge.scope import load_training_examples
 
-    return {text.lower() for intent, texts in load_training_examples(nlu_dir, skip=OUTPUT.name).items()
-            for text in texts}
+    return {text.lower() for texts in load_training_examples(nlu_dir, skip=OUTPUT.name).values() for text in texts}
 
 
 def read_questions(folder: Path = QUESTIONS_DIR, already: set[str] = frozenset()) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ CARECHAT_TEST_POSTGRES_URL; there the PostgreSQL cases must run, so a missing UR
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,20 @@ def case_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             pytest.fail(f"CI must run the case-store tests on PostgreSQL: {POSTGRES_ENV} is not set")
         pytest.skip(f"no PostgreSQL configured (set {POSTGRES_ENV}; CI does)")
     return _fresh_postgres(url)
+
+
+#: The day the demo people are dated around in the lookup and care-history tests (a Monday).
+DEMO_TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def demo_store(case_store_url: str):
+    """A migrated case store holding the demo people, dated around DEMO_TODAY, on each backend."""
+    from bot.personal.casestore.db import session_factory
+    from bot.personal.casestore.demo import load_demo
+    from bot.personal.casestore.migrate import upgrade_to_head
+
+    upgrade_to_head(case_store_url)
+    factory = session_factory(case_store_url)
+    load_demo(factory, DEMO_TODAY)
+    return factory

@@ -9,25 +9,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.unit.conftest import DEMO_TODAY
+
 from bot.knowledge.care_leavers.facts import CareEpisode
 from bot.personal.care_history import CareHistory, care_history
 from bot.personal.casestore import models
 from bot.personal.casestore.db import session_factory
-from bot.personal.casestore.demo import DEMO_PEOPLE, load_demo
-from bot.personal.casestore.migrate import upgrade_to_head
+from bot.personal.casestore.demo import DEMO_PEOPLE
 from bot.personal.lookups import personal_adviser_reply
 from bot.personal.review_dates import add_months
 
-TODAY = date(2026, 11, 23)
+TODAY = DEMO_TODAY  # a Monday
 
 
 @pytest.fixture
-def store(case_store_url: str) -> sessionmaker[Session]:
-    url = case_store_url
-    upgrade_to_head(url)
-    factory = session_factory(url)
-    load_demo(factory, TODAY)
-    return factory
+def store(demo_store: sessionmaker[Session]) -> sessionmaker[Session]:
+    return demo_store
 
 
 def _add_person(store: sessionmaker[Session], ref: str, born: date,

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.unit.conftest import DEMO_TODAY
+
 from bot.personal.casestore.db import session_factory
 from bot.personal.casestore.demo import DEMO_PEOPLE, load_demo
 from bot.personal.casestore.migrate import upgrade_to_head
@@ -17,18 +19,14 @@ from bot.personal.casestore.models import Review, YoungPerson
 from bot.personal.lookups import AdvocacyInfo, LookupReply, advocate_reply, next_review_reply
 from bot.personal.review_dates import CALDERDALE_TIMETABLE, NATIONAL_TIMETABLE
 
-TODAY = date(2026, 11, 23)  # a Monday
+TODAY = DEMO_TODAY  # a Monday
 NY = "North Yorkshire"
 NO_DETAILS = AdvocacyInfo(council_name=NY, how_to_ask=None, source=None)
 
 
 @pytest.fixture
-def store(case_store_url: str) -> sessionmaker[Session]:
-    url = case_store_url
-    upgrade_to_head(url)
-    factory = session_factory(url)
-    load_demo(factory, TODAY)
-    return factory
+def store(demo_store: sessionmaker[Session]) -> sessionmaker[Session]:
+    return demo_store
 
 
 def review(store: sessionmaker[Session], case_ref: str, timetable=NATIONAL_TIMETABLE, today: date = TODAY) -> LookupReply:  # type: ignore[no-untyped-def]

@@ -77,3 +77,29 @@ def test_the_check_catches_a_pasted_sentence(seed_runs):
 def test_card_text_is_in_our_own_words(where, text, seed_runs):
     copied = runs(text) & seed_runs
     assert not copied, f"{where} copies from a source document: {' '.join(sorted(copied)[0])!r}"
+
+
+def care_leaver_texts() -> list[tuple[str, str]]:
+    """Every sentence in content/care_leavers/ (entitlements and local offers), titles cut out."""
+    import yaml
+
+    titles = [source.title for source in load_library().sources.values()]
+
+    def strings(node, where: str):
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                yield from strings(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for n, value in enumerate(node):
+                yield from strings(value, f"{where}/{n}")
+
+    folder = Path(__file__).resolve().parents[2] / "content" / "care_leavers"
+    return [(where, without_titles(text, titles)) for path in sorted(folder.glob("*.yml"))
+            for where, text in strings(yaml.safe_load(path.read_text(encoding="utf-8")), path.stem)]
+
+
+@pytest.mark.parametrize("where, text", care_leaver_texts())
+def test_care_leaver_text_is_in_our_own_words(where, text, seed_runs):
+    assert not runs(text) & seed_runs, f"{where} repeats a seed document word for word"
