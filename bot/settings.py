@@ -20,6 +20,11 @@ DEFAULT_COUNCIL = "north_yorkshire"
 #: machine only, since only the gateway (and Rasa, for the action server) need to reach them.
 DEFAULT_BIND_HOST = "127.0.0.1"
 
+DEFAULT_PURGE_INTERVAL_SECONDS = 3600.0
+DEFAULT_MAX_IN_FLIGHT = 64
+DEFAULT_RATE_LIMIT_PER_ADDRESS = 60
+DEFAULT_PORTAL_MAX_TTL_SECONDS = 300
+
 #: Shortest token secret accepted outside demo mode: HS256 wants a key at least as long as its hash.
 MIN_SECRET_BYTES = 32
 
@@ -28,6 +33,11 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    """A comma- or space-separated setting as a tuple of its non-empty items."""
+    return tuple(item for item in (value or "").replace(",", " ").split() if item)
 
 
 def connect_host(bind_host: str) -> str:
@@ -58,16 +68,36 @@ class Settings:
     demo_mode: bool
     var_dir: Path
     retention_days: float
+    #: Rasa's tracker store as a SQLAlchemy URL (TRACKER_STORE_URL): the one setting that Rasa,
+    #: the scheduled purge, erasure and the safety report all use. SQLite under var/ by default.
+    tracker_store_url: str = ""
+    #: How often the running gateway purges conversations older than retention_days.
+    purge_interval_seconds: float = DEFAULT_PURGE_INTERVAL_SECONDS
+    #: Addresses (IPs or CIDR ranges) of proxies/load balancers whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Served over TLS (directly or behind a TLS proxy): Secure __Host- cookie and HSTS.
+    secure_cookies: bool = False
+    #: Chat turns the gateway handles at once, across all users, before answering "busy".
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    #: Chat messages per minute from one client address (all its cookies together).
+    rate_limit_per_address: int = DEFAULT_RATE_LIMIT_PER_ADDRESS
+    #: Who signs the one-time sign-in tokens of the council's young-person portal, and for whom.
+    portal_issuer: str = "council-portal"
+    portal_audience: str = "carechat-portal-signin"
+    #: Longest lifetime a portal sign-in token may claim (exp - iat), in seconds.
+    portal_max_ttl_seconds: int = DEFAULT_PORTAL_MAX_TTL_SECONDS
+    #: Origins of council pages allowed to embed the chat widget (frame-ancestors).
+    embed_origins: tuple[str, ...] = ()
 
     @property
     def tracker_db_path(self) -> Path:
-        """Rasa's SQLite tracker store (conversations), inside the runtime folder."""
+        """Rasa's default SQLite tracker store (conversations), inside the runtime folder."""
         return self.var_dir / "tracker.sqlite"
 
     @property
     def tracker_url(self) -> str:
-        """The tracker store as a SQLAlchemy URL, for retention, erasure and the safety report."""
-        return f"sqlite:///{self.tracker_db_path}"
+        """The tracker store as a SQLAlchemy URL, for Rasa, retention, erasure and the safety report."""
+        return self.tracker_store_url or f"sqlite:///{self.tracker_db_path}"
 
     @property
     def uses_development_secret(self) -> bool:
@@ -103,6 +133,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo_mode=_flag(env.get("CARECHAT_DEMO_MODE"), default=False),
         var_dir=var_dir,
         retention_days=float(env.get("CARECHAT_RETENTION_DAYS", "30")),
+        tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or f"sqlite:///{var_dir / 'tracker.sqlite'}",
+        purge_interval_seconds=float(env.get("CARECHAT_PURGE_INTERVAL_SECONDS", DEFAULT_PURGE_INTERVAL_SECONDS)),
+        trusted_proxies=_list(env.get("CARECHAT_TRUSTED_PROXIES")),
+        secure_cookies=_flag(env.get("CARECHAT_SECURE_COOKIES"), default=False),
+        max_in_flight=int(env.get("CARECHAT_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT)),
+        rate_limit_per_address=int(env.get("CARECHAT_RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS)),
+        portal_issuer=env.get("CARECHAT_PORTAL_ISSUER", "council-portal"),
+        portal_audience=env.get("CARECHAT_PORTAL_AUDIENCE", "carechat-portal-signin"),
+        portal_max_ttl_seconds=int(env.get("CARECHAT_PORTAL_MAX_TTL_SECONDS", DEFAULT_PORTAL_MAX_TTL_SECONDS)),
+        embed_origins=_list(env.get("CARECHAT_EMBED_ORIGINS")),
     )
 
 
