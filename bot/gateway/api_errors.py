@@ -18,6 +18,17 @@ RATE_LIMITED = (
     "You're sending messages very quickly. Please wait a minute and try again. "
     f"If you are in danger, call {helplines.EMERGENCY}."
 )
+#: Too many chat turns with Rasa at once, across everyone. Said with the emergency number,
+#: like every "no answer" reply (a worrying message gets the safety reply instead).
+BUSY = (
+    "CareChat is very busy right now. Please try again in a moment. "
+    f"If you are in danger, call {helplines.EMERGENCY}."
+)
+#: A request another website made the browser send (a page of ours never does this).
+CROSS_SITE = (
+    "Sorry, CareChat only answers messages sent from its own page. "
+    "Please open CareChat directly and try again."
+)
 RASA_DOWN = "Sorry, I can't answer right now. " + helplines.FIXED_CONTACTS
 #: Said before the safety contacts when Rasa cannot be reached (the gateway adds them).
 #: Never "try again" first: the person typing may be in danger, so help comes before anything else.

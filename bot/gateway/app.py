@@ -4,6 +4,12 @@ It owns the web session (a random cookie mapped to server-side state), rate and 
 limits, security headers, and turns a signed-in session into a short-lived signed token
 in the metadata of each message. The Rasa server itself is never exposed to the browser.
 
+Limits nobody can dodge by dropping the cookie: messages are limited per session *and* per
+client address (``client_address``: the peer, or what trusted proxies say), a session only
+starts on a POST and new ones are limited per address, signed-in sessions are never evicted
+to make room for anonymous ones, and at most ``max_in_flight`` turns are with Rasa at once.
+Cross-site POSTs to the API are refused (``security.is_cross_site``).
+
 The safety reply never waits on anything: every message first passes the same safeguarding
 lexicon Rasa uses (``bot.safeguarding``, pure Python). A flagged message still goes to Rasa,
 but only for ``SAFETY_DEADLINE_SECONDS``; if Rasa (or the action server behind it) is down,
@@ -23,15 +29,25 @@ from aiohttp import web
 
 from bot.gateway import api_errors
 from bot.gateway.api_errors import ApiError, error_response
+from bot.gateway.client_address import TrustedProxies, limit_key, parse_trusted_proxies
 from bot.gateway.rasa_client import RasaUnavailable, default_client, send_to_rasa
-from bot.gateway.security import Handler, add_security_headers, runner_options
+from bot.gateway.security import (
+    UNSAFE_METHODS,
+    Handler,
+    is_cross_site,
+    route_label,
+    runner_options,
+    security_headers_hook,
+)
 from bot.gateway.sessions import (
     AUDIENCES,
-    COOKIE_NAME,
     DEFAULT_RATE_LIMIT,
+    AddressLimiter,
+    InFlightLimit,
     Session,
     SessionStore,
     allow_message,
+    cookie_name,
     sign_in,
     sign_out,
     start_new_conversation,
@@ -39,6 +55,7 @@ from bot.gateway.sessions import (
 from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
 from bot.knowledge.about_carechat import retention_phrase
 from bot.personal.identity import mint_token
+from bot.personal.portal_signin import UsedSignins
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
 
@@ -59,6 +76,9 @@ INLINE_CHECK_MAX_CHARS = 200
 #: Button payloads that always mean "I need help now": the page's Get help now button and the
 #: check-in's "I'm not safe". They get the full safety reply even when Rasa cannot answer.
 SAFETY_PAYLOADS = frozenset({"/get_help_now", "/safety_not_ok"})
+#: New sessions one address may start per minute, as a share of its messages per minute: a
+#: real visitor sends several messages per session, a cookie-dropping flood one per session.
+NEW_SESSIONS_PER_ADDRESS_SHARE = 3
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 STORE_KEY = web.AppKey("session_store", SessionStore)
@@ -70,6 +90,10 @@ CLOCK_KEY = web.AppKey("clock", object)
 SAFETY_CACHE_KEY = web.AppKey("safety_cache", dict)
 SAFETY_REPLY_CACHE_KEY = web.AppKey("safety_reply_cache", dict)
 MATCHER_KEY = web.AppKey("safeguarding_matcher", object)
+TRUSTED_PROXIES_KEY = web.AppKey("trusted_proxies", tuple)
+ADDRESS_LIMIT_KEY = web.AppKey("address_limit", AddressLimiter)
+NEW_SESSION_LIMIT_KEY = web.AppKey("new_session_limit", AddressLimiter)
+IN_FLIGHT_KEY = web.AppKey("in_flight", InFlightLimit)
 SESSION_KEY = web.RequestKey("session", Session)
 SESSION_ID_KEY = web.RequestKey("session_id", str)
 
@@ -103,34 +127,77 @@ def _normalise_demo_people(people: list[dict] | None) -> dict[str, dict[str, str
 
 
 def _uses_session(path: str) -> bool:
-    return path == "/" or path.startswith("/api/")
+    return path.startswith("/api/")
+
+
+def _starts_session(request: web.Request) -> bool:
+    """Only a POST to a real API route may start a session: page views and unknown routes never
+    do, so a flood of them costs no memory and cannot push anyone's session out of the store."""
+    return request.method == "POST" and request.match_info.http_exception is None
+
+
+def _limit_key(request: web.Request) -> str:
+    """What per-address limits count for this request (see ``client_address.limit_key``)."""
+    return limit_key(request, request.app[TRUSTED_PROXIES_KEY])
+
+
+def _set_session_cookie(request: web.Request, response: web.StreamResponse, session_id: str) -> None:
+    """HttpOnly, SameSite=Strict; over TLS a ``__Host-`` cookie (Secure, Path=/, no Domain)."""
+    secure = request.app[SETTINGS_KEY].secure_cookies
+    response.set_cookie(
+        cookie_name(secure),
+        session_id,
+        httponly=True,
+        samesite="Strict",
+        secure=secure or request.secure,
+        path="/",
+    )
 
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Attach the server-side session and (re)issue the cookie when its id is new."""
+    """Attach the server-side session, if any; start one only for a POST; (re)issue the cookie when its id is new.
+
+    A GET with no (live) cookie answers as an anonymous visitor and sets nothing. Starting a
+    session counts against the client address's new-session limit; past it the request gets
+    the rate-limit reply (a worrying chat message still gets the safety reply) and no session.
+    """
     if not _uses_session(request.path):
         return await handler(request)
     store = request.app[STORE_KEY]
-    incoming = request.cookies.get(COOKIE_NAME)
+    incoming = request.cookies.get(cookie_name(request.app[SETTINGS_KEY].secure_cookies))
     session = store.get(incoming)
-    if session is None:
-        session_id, session = store.create()
-    else:
-        session_id = incoming
-    request[SESSION_KEY] = session
-    request[SESSION_ID_KEY] = session_id
+    if session is not None:
+        request[SESSION_KEY] = session
+        request[SESSION_ID_KEY] = incoming
+    elif _starts_session(request):
+        if not request.app[NEW_SESSION_LIMIT_KEY].allow(_limit_key(request)):
+            logger.warning("new session refused: one address is starting too many")
+            return await _refuse_new_session(request)
+        request[SESSION_ID_KEY], request[SESSION_KEY] = store.create()
     response = await handler(request)
-    if request[SESSION_ID_KEY] != incoming:
-        response.set_cookie(
-            COOKIE_NAME,
-            request[SESSION_ID_KEY],
-            httponly=True,
-            samesite="Strict",
-            secure=request.secure,
-            path="/",
-        )
+    session_id = request.get(SESSION_ID_KEY)
+    if session_id is not None and session_id != incoming:
+        _set_session_cookie(request, response, session_id)
     return response
+
+
+async def _refuse_new_session(request: web.Request) -> web.Response:
+    """The rate-limit reply without a session: for a chat message, the same path as any limited one."""
+    if request.path == "/api/chat":
+        return await _rate_limited(request, None)
+    raise ApiError(429, api_errors.RATE_LIMITED)
+
+
+@web.middleware
+async def cross_site_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse any API request another website made the browser send, before it touches a session."""
+    if request.method in UNSAFE_METHODS and request.path.startswith("/api/"):
+        tls = request.app[SETTINGS_KEY].secure_cookies
+        if is_cross_site(request, request.app[TRUSTED_PROXIES_KEY], tls):
+            logger.warning("refused a cross-site %s %s", request.method, route_label(request))
+            raise ApiError(403, api_errors.CROSS_SITE)
+    return await handler(request)
 
 
 @web.middleware
@@ -156,17 +223,26 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _rotate_session(request: web.Request) -> None:
-    """New cookie id on sign-in/out, so an id captured earlier is worthless."""
-    request[SESSION_ID_KEY] = request.app[STORE_KEY].rotate(request[SESSION_ID_KEY])
+    """New cookie id on sign-in/out, so an id captured earlier is worthless.
+
+    Every POST has a session (the middleware starts one); a request without one gets a fresh one.
+    """
+    store = request.app[STORE_KEY]
+    session_id = request.get(SESSION_ID_KEY)
+    if session_id is None:
+        request[SESSION_ID_KEY], request[SESSION_KEY] = store.create()
+        return
+    request[SESSION_ID_KEY] = store.rotate(session_id, request[SESSION_KEY])
 
 
 def _session_state(request: web.Request) -> dict[str, Any]:
-    session: Session = request[SESSION_KEY]
+    """What the page may know about its session; a visitor with no session yet is anonymous."""
+    session: Optional[Session] = request.get(SESSION_KEY)
     return {
-        "signed_in": session.signed_in,
-        "display_name": session.display_name,
+        "signed_in": session is not None and session.signed_in,
+        "display_name": None if session is None else session.display_name,
         "demo_mode": request.app[SETTINGS_KEY].demo_mode,
-        "audience": session.audience,
+        "audience": None if session is None else session.audience,
     }
 
 
@@ -260,49 +336,76 @@ async def chat(request: web.Request) -> web.Response:
     A message the safeguarding check flags waits for Rasa at most ``SAFETY_DEADLINE_SECONDS``;
     after that (or if Rasa fails or says nothing) the gateway sends the safety reply itself.
     """
+    app = request.app
     session: Session = request[SESSION_KEY]
-    if not allow_message(session, clock=request.app[CLOCK_KEY], limit=request.app[RATE_LIMIT_KEY]):
+    # The session's own limit first: a tab already over it does not use up its address's share.
+    if not allow_message(session, clock=app[CLOCK_KEY], limit=app[RATE_LIMIT_KEY]) or not app[
+        ADDRESS_LIMIT_KEY
+    ].allow(_limit_key(request)):
         return await _rate_limited(request, session)
     chat_input = parse_chat(await read_json_object(request))
     if chat_input.audience is not None:
         session.audience = chat_input.audience
-    settings = request.app[SETTINGS_KEY]
     checked_from = time.monotonic()
-    tier = await safeguarding_tier(request.app, chat_input.message)
+    tier = await safeguarding_tier(app, chat_input.message)
+    gate = app[IN_FLIGHT_KEY]
+    if not gate.try_enter():
+        logger.warning("busy: %d chat turns already with rasa", gate.count)
+        return await _refused(app, tier, session.audience, 503, api_errors.BUSY)
+    try:
+        return await _forward_turn(app, session, chat_input.message, tier, checked_from)
+    finally:
+        gate.leave()
+
+
+async def _forward_turn(
+    app: web.Application, session: Session, message: str, tier: Optional[str], checked_from: float
+) -> web.Response:
+    """One chat turn with Rasa (the in-flight limit is held by the caller)."""
+    settings = app[SETTINGS_KEY]
     forward = send_to_rasa(
-        request.app[CLIENT_KEY],
+        app[CLIENT_KEY],
         settings.rasa_url,
         session.sender_id,
-        chat_input.message,
+        message,
         build_metadata(session, settings),
     )
     if tier is not None:
         # The deadline counts the check itself, so a long message cannot push the reply past it.
         deadline = max(0.1, SAFETY_DEADLINE_SECONDS - (time.monotonic() - checked_from))
-        return await _safety_chat(request.app, forward, tier, session.audience, deadline)
+        return await _safety_chat(app, forward, tier, session.audience, deadline)
     try:
         messages = await forward
     except RasaUnavailable:
-        text = await fallback_text(request.app, api_errors.SORRY_CANT_ANSWER, session.audience)
+        text = await fallback_text(app, api_errors.SORRY_CANT_ANSWER, session.audience)
         return error_response(502, text)
     if not _has_answer(messages):
         # Silence is never an answer: the person typing may be in danger.
-        text = await fallback_text(request.app, api_errors.SORRY_NO_ANSWER, session.audience)
+        text = await fallback_text(app, api_errors.SORRY_NO_ANSWER, session.audience)
         return web.json_response({"messages": [{"text": text}], "fallback": True})
     return web.json_response({"messages": messages})
 
 
-async def _rate_limited(request: web.Request, session: Session) -> web.Response:
-    """Too many messages: not forwarded, but a worrying one still gets the safety reply at once."""
+async def _rate_limited(request: web.Request, session: Optional[Session]) -> web.Response:
+    """Too many messages (or new sessions): not forwarded, but a worrying one still gets the safety reply at once."""
     try:
         chat_input = parse_chat(await read_json_object(request))
     except ApiError:
         chat_input = None
     tier = None if chat_input is None else await safeguarding_tier(request.app, chat_input.message)
+    audience = (chat_input.audience if chat_input is not None else None) or (
+        session.audience if session is not None else None
+    )
+    return await _refused(request.app, tier, audience, 429, api_errors.RATE_LIMITED)
+
+
+async def _refused(
+    app: web.Application, tier: Optional[str], audience: Optional[str], status: int, message: str
+) -> web.Response:
+    """A message a limit stops from reaching Rasa: the kind ``message``, or the safety reply if it is worrying."""
     if tier is None:
-        raise ApiError(429, api_errors.RATE_LIMITED)
-    audience = chat_input.audience or session.audience
-    return web.json_response({"messages": await safety_messages(request.app, tier, audience), "fallback": True})
+        raise ApiError(status, message)
+    return web.json_response({"messages": await safety_messages(app, tier, audience), "fallback": True})
 
 
 async def _safety_chat(
@@ -462,21 +565,36 @@ def create_app(
     rate_limit: int = DEFAULT_RATE_LIMIT,
     clock: Callable[[], float] = time.monotonic,
     matcher: Optional[SafeguardingMatcher] = None,
+    new_session_limit: Optional[int] = None,
+    used_signins: Optional[UsedSignins] = None,
 ) -> web.Application:
     """Build the gateway application.
 
     ``http_client_factory`` returns the aiohttp ClientSession used to reach Rasa (tests
     pass one with a short timeout); ``demo_people`` is only used in demo mode.
     ``matcher`` is the safeguarding check; by default the shipped lexicon's, built at start-up
-    (tests pass stubs).
-    Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret.
+    (tests pass stubs). ``rate_limit`` is messages per session per minute; per address it is
+    ``settings.rate_limit_per_address``, and ``new_session_limit`` new sessions per address per
+    minute (default: a ``NEW_SESSIONS_PER_ADDRESS_SHARE``th of the per-address message limit).
+    ``used_signins`` records redeemed portal sign-in tokens (default: this process's memory).
+    Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret, or
+    when ``CARECHAT_TRUSTED_PROXIES`` holds something that is not an address or range.
     """
     require_safe_secret(settings)
+    trusted: TrustedProxies = parse_trusted_proxies(settings.trusted_proxies)
     app = web.Application(
-        middlewares=[session_middleware, error_middleware],
+        # error_middleware twice: inside, so a handler's error still gets the new session's
+        # cookie; outside, for the refusals the cross-site and session middlewares raise.
+        middlewares=[error_middleware, cross_site_middleware, session_middleware, error_middleware],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS_KEY] = settings
+    app[TRUSTED_PROXIES_KEY] = trusted
+    app[ADDRESS_LIMIT_KEY] = AddressLimiter(settings.rate_limit_per_address, clock=clock)
+    if new_session_limit is None:
+        new_session_limit = max(1, settings.rate_limit_per_address // NEW_SESSIONS_PER_ADDRESS_SHARE)
+    app[NEW_SESSION_LIMIT_KEY] = AddressLimiter(new_session_limit, clock=clock)
+    app[IN_FLIGHT_KEY] = InFlightLimit(settings.max_in_flight)
     app[STORE_KEY] = session_store if session_store is not None else SessionStore(clock=clock)
     app[DEMO_PEOPLE_KEY] = _normalise_demo_people(demo_people) if settings.demo_mode else {}
     app[RATE_LIMIT_KEY] = rate_limit
@@ -487,7 +605,7 @@ def create_app(
         app[MATCHER_KEY] = matcher
     app.on_startup.append(_safety_startup(matcher))
     app.cleanup_ctx.append(_client_context(http_client_factory or default_client))
-    app.on_response_prepare.append(add_security_headers)
+    app.on_response_prepare.append(security_headers_hook(settings.secure_cookies))
 
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
@@ -499,6 +617,12 @@ def create_app(
     if settings.demo_mode:
         app.router.add_get("/api/demo/people", demo_people_handler)
         app.router.add_post("/api/demo/signin", demo_signin_handler)
+    # Imported here: these modules use this one's session helpers inside their handlers.
+    from bot.gateway.chat_erase import add_erase_routes
+    from bot.gateway.portal import add_portal_routes
+
+    add_portal_routes(app, used_signins)
+    add_erase_routes(app)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
     return app
 
@@ -521,10 +645,14 @@ def main() -> int:
     settings = load_settings()
     try:
         require_safe_secret(settings)
+        app = create_app(settings, demo_people=_load_demo_people(settings))
+        # Only the running gateway purges on a schedule (not every app a test builds).
+        from bot.gateway.retention_schedule import add_retention_schedule
+
+        add_retention_schedule(app, settings)
     except ConfigurationError as exc:
         print(f"carechat gateway: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, demo_people=_load_demo_people(settings))
     web.run_app(
         app,
         host=settings.gateway_host,

@@ -5,6 +5,10 @@ sender id, who is signed in, the chosen audience) stays on the server, so a stol
 guessed sender id is useless and a cookie cannot claim to be someone else. Sessions live
 in memory: one gateway process per machine is the supported setup, and a restart simply
 starts fresh conversations.
+
+The limits that protect the single Rasa process live here too: per session
+(:func:`allow_message`), per client address (:class:`AddressLimiter`) and across everyone
+(:class:`InFlightLimit`).
 """
 from __future__ import annotations
 
@@ -17,14 +21,25 @@ from typing import Callable
 from bot.knowledge.audiences import READERS
 
 COOKIE_NAME = "carechat_session"
+#: The cookie's name when served over TLS: browsers only accept a ``__Host-`` cookie that is
+#: Secure, has Path=/ and no Domain, so no other host (a sibling subdomain) can set or overwrite it.
+SECURE_COOKIE_NAME = "__Host-carechat_session"
 DEFAULT_IDLE_SECONDS = 30 * 60
 DEFAULT_MAX_SESSIONS = 10_000
 DEFAULT_RATE_LIMIT = 30
 DEFAULT_RATE_WINDOW_SECONDS = 60.0
+#: How many client addresses the per-address limits remember at most (each holds at most
+#: ``limit`` timestamps), so a flood from many addresses cannot grow memory without bound.
+DEFAULT_MAX_ADDRESSES = 10_000
 
 AUDIENCES = frozenset(READERS)
 
 Clock = Callable[[], float]
+
+
+def cookie_name(secure: bool) -> str:
+    """The session cookie's name: ``__Host-`` prefixed when the site is served over TLS."""
+    return SECURE_COOKIE_NAME if secure else COOKIE_NAME
 
 
 def new_session_id() -> str:
@@ -54,7 +69,12 @@ class Session:
 
 
 class SessionStore:
-    """In-memory sessions with an idle expiry and a size cap (so a flood of cookie-less requests cannot exhaust memory)."""
+    """In-memory sessions with an idle expiry and a size cap (so a flood of new sessions cannot exhaust memory).
+
+    When the store is full, the least recently used *anonymous* session goes first: signed-in
+    sessions are kept apart and only dropped when nothing but signed-in sessions is left, so a
+    flood of new anonymous sessions can never sign anyone out.
+    """
 
     def __init__(
         self,
@@ -65,49 +85,84 @@ class SessionStore:
         self._idle = idle_seconds
         self._max = max_sessions
         self._clock = clock
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        # Each ordered oldest use first. Which one a session is in is corrected whenever it is
+        # used (sign-in/out happen inside a request) and again before anything is evicted.
+        self._anonymous: OrderedDict[str, Session] = OrderedDict()
+        self._signed_in: OrderedDict[str, Session] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._anonymous) + len(self._signed_in)
+
+    def _take(self, session_id: str) -> Session | None:
+        session = self._anonymous.pop(session_id, None)
+        return session if session is not None else self._signed_in.pop(session_id, None)
+
+    def _put(self, session_id: str, session: Session) -> None:
+        (self._signed_in if session.signed_in else self._anonymous)[session_id] = session
 
     def get(self, session_id: str | None) -> Session | None:
         """Return the live session for ``session_id`` and mark it used, or None if unknown or idle too long."""
         if not session_id:
             return None
-        session = self._sessions.get(session_id)
+        session = self._take(session_id)
         if session is None:
             return None
         now = self._clock()
         if now - session.last_seen > self._idle:
-            del self._sessions[session_id]
             return None
         session.last_seen = now
-        self._sessions.move_to_end(session_id)
+        self._put(session_id, session)
         return session
 
     def create(self) -> tuple[str, Session]:
         """Start a new anonymous session; returns the cookie id and the session."""
-        self._purge()
+        self._make_room()
         session_id = new_session_id()
-        self._sessions[session_id] = Session(sender_id=new_sender_id(), last_seen=self._clock())
-        return session_id, self._sessions[session_id]
+        session = Session(sender_id=new_sender_id(), last_seen=self._clock())
+        self._put(session_id, session)
+        return session_id, session
 
-    def rotate(self, old_id: str) -> str:
-        """Give the session a fresh cookie id (on sign-in/out) so an id seen before cannot be reused."""
-        session = self._sessions.pop(old_id)
+    def rotate(self, old_id: str, session: Session | None = None) -> str:
+        """Give the session a fresh cookie id (on sign-in/out) so an id seen before cannot be reused.
+
+        If ``old_id`` is already gone (evicted while its request was running), ``session`` (the
+        request's own) is kept under the new id instead of failing the sign-in or sign-out.
+        """
+        found = self._take(old_id)
+        if found is None:
+            if session is None:
+                raise KeyError("no such session")
+            self._make_room()
+            found = session
         new_id = new_session_id()
-        self._sessions[new_id] = session
+        self._put(new_id, found)
         return new_id
 
-    def _purge(self) -> None:
-        """Drop idle sessions, then the least recently used ones while over the cap."""
+    def _drop_idle(self, sessions: OrderedDict[str, Session], now: float) -> None:
+        while sessions:
+            oldest_id, oldest = next(iter(sessions.items()))
+            if now - oldest.last_seen <= self._idle:
+                return
+            del sessions[oldest_id]
+
+    def _evict_one_anonymous(self) -> bool:
+        """Drop the least recently used anonymous session; False if there is none."""
+        while self._anonymous:
+            oldest_id, oldest = self._anonymous.popitem(last=False)
+            if oldest.signed_in:  # signed in without being used since: file it where it belongs
+                self._signed_in[oldest_id] = oldest
+                continue
+            return True
+        return False
+
+    def _make_room(self) -> None:
+        """Drop idle sessions, then, while full, anonymous ones before any signed-in one."""
         now = self._clock()
-        while self._sessions:
-            oldest_id, oldest = next(iter(self._sessions.items()))
-            if now - oldest.last_seen > self._idle or len(self._sessions) >= self._max:
-                del self._sessions[oldest_id]
-            else:
-                break
+        self._drop_idle(self._anonymous, now)
+        self._drop_idle(self._signed_in, now)
+        while self and len(self) >= self._max:
+            if not self._evict_one_anonymous():
+                self._signed_in.popitem(last=False)
 
 
 def sign_in(session: Session, case_ref: str, display_name: str) -> None:
@@ -146,3 +201,72 @@ def allow_message(
         return False
     recent.append(now)
     return True
+
+
+class AddressLimiter:
+    """Sliding-window limit per client address, with a bounded, self-expiring table.
+
+    An address whose last hit is older than the window has nothing left to count and is
+    forgotten; past ``max_addresses`` the address unused for longest is forgotten first. Being
+    forgotten only ever resets a count (the global in-flight limit still protects Rasa), so the
+    table never grows without bound whatever the attacker's number of addresses.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float = DEFAULT_RATE_WINDOW_SECONDS,
+        max_addresses: int = DEFAULT_MAX_ADDRESSES,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self._window = window_seconds
+        self._max = max(1, max_addresses)
+        self._clock = clock
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently hit first
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def allow(self, key: str) -> bool:
+        """Count one event for ``key`` and say whether it is within the limit (a refused one is not counted)."""
+        now = self._clock()
+        self._forget_quiet(now)
+        hits = self._hits.get(key)
+        if hits is None:
+            while len(self._hits) >= self._max:
+                self._hits.popitem(last=False)
+            hits = self._hits[key] = deque()
+        else:
+            self._hits.move_to_end(key)
+        while hits and now - hits[0] >= self._window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+    def _forget_quiet(self, now: float) -> None:
+        """Drop addresses with no hit inside the window (the oldest are at the front)."""
+        while self._hits:
+            key, hits = next(iter(self._hits.items()))
+            if hits and now - hits[-1] < self._window:
+                return
+            del self._hits[key]
+
+
+class InFlightLimit:
+    """How many chat turns are with Rasa right now, across all users, and whether one more may go."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+
+    def try_enter(self) -> bool:
+        if self.count >= self.limit:
+            return False
+        self.count += 1
+        return True
+
+    def leave(self) -> None:
+        self.count = max(0, self.count - 1)

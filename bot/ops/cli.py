@@ -53,8 +53,7 @@ def start_stack(settings: Settings) -> int:
         print("No trained model for the current inputs: run `make model` (`make run` and `make serve` train first).",
               file=sys.stderr)
         return 1
-    purged = _purge(settings)
-    print(f"  conversations older than {settings.retention_days:g} days removed: {purged.conversations}")
+    _purge_at_start(settings)
     try:
         return run_forever(Stack(settings, model))
     except StackError as error:
@@ -62,28 +61,92 @@ def start_stack(settings: Settings) -> int:
         return 1
 
 
-def _purge(settings):
-    from bot.ops.retention import purge_older_than, tracker_engine
+def _purge_at_start(settings: Settings) -> None:
+    """The start-up purge: the same code as ``conversations purge`` and the gateway's schedule.
 
-    return purge_older_than(tracker_engine(settings.tracker_url), settings.retention_days)
+    A tracker store that cannot be reached now does not stop the start: the running gateway
+    tries again every ``CARECHAT_PURGE_INTERVAL_SECONDS``. An unsupported one does (ConfigurationError).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.ops.retention import purge_configured
+
+    try:
+        purged = purge_configured(settings)
+    except SQLAlchemyError as error:
+        print(f"  could not remove old conversations now ({type(error).__name__}); "
+              f"the gateway tries again every {settings.purge_interval_seconds:g} s", file=sys.stderr)
+        return
+    print(f"  conversations older than {settings.retention_days:g} days removed: {purged.conversations}")
+
+
+def _tracker_unreachable(error: Exception) -> int:
+    """One plain line when the tracker store cannot be used (the driver's text may name the server: not shown)."""
+    print(f"CareChat: could not use the conversation store ({type(error).__name__}); "
+          "check TRACKER_STORE_URL and that the database is running.", file=sys.stderr)
+    return 1
 
 
 def _cmd_conversations_purge(args: argparse.Namespace) -> int:
-    from bot.ops.retention import purge_older_than, tracker_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.ops.retention import purge_configured
 
     settings = load_settings()
     days = settings.retention_days if args.days is None else args.days
-    result = purge_older_than(tracker_engine(settings.tracker_url), days)
+    try:
+        result = purge_configured(settings, days=days)
+    except SQLAlchemyError as error:
+        return _tracker_unreachable(error)
     print(f"  removed {result.conversations} conversation(s) older than {days:g} days ({result.events} events)")
     return 0
 
 
 def _cmd_conversations_erase(args: argparse.Namespace) -> int:
-    from bot.ops.retention import erase, tracker_engine
+    """Erase one conversation (its sender id) or every conversation a young person was signed in to."""
+    from sqlalchemy.exc import SQLAlchemyError
 
-    deleted = erase(tracker_engine(load_settings().tracker_url), args.sender_id)
-    print(f"  erased {deleted} event(s)" if deleted else "  no conversation with that id")
+    from bot.ops.retention import erase, erase_person, open_tracker_store
+
+    settings = load_settings()
+    engine = open_tracker_store(settings)
+    try:
+        if args.case_ref is None:
+            deleted = erase(engine, args.sender_id)
+            print(f"  erased {deleted} event(s)" if deleted else "  no conversation with that id")
+            return 0
+        if settings.uses_development_secret:
+            print("(using the development secret: only demo-mode conversations can be matched; set "
+                  "CARECHAT_TOKEN_SECRET to the gateway's)", file=sys.stderr)
+        result = erase_person(engine, args.case_ref.strip(), settings)
+    except SQLAlchemyError as error:
+        return _tracker_unreachable(error)
+    finally:
+        engine.dispose()
+    if result.conversations:
+        print(f"  erased {result.conversations} conversation(s) ({result.events} events) for that case reference")
+    else:
+        print("  no conversations found for that case reference (only conversations where they were signed in "
+              "can be linked to them; anonymous ones go at the retention limit)")
     return 0
+
+
+def _positive_days(value: str) -> float:
+    """``conversations purge --days``: a number of days above zero, with a kind message otherwise."""
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"please give a number of days, like 30 (not {value!r})") from None
+    if not days > 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError(f"please give a number of days above 0 (not {value})")
+    return days
+
+
+def _case_ref(value: str) -> str:
+    """``--case-ref``: not blank."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("please give the young person's case reference, e.g. DEMO-001")
+    return value
 
 
 def _days(value: str) -> int:
@@ -231,10 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     convo = sub.add_parser("conversations", help="retention and erasure of stored conversations")
     convo_sub = convo.add_subparsers(dest="conversations_command", required=True)
     purge = convo_sub.add_parser("purge", help="delete conversations older than the retention period")
-    purge.add_argument("--days", type=float, default=None, help="default: CARECHAT_RETENTION_DAYS (30)")
+    purge.add_argument("--days", type=_positive_days, default=None, help="default: CARECHAT_RETENTION_DAYS (30)")
     purge.set_defaults(func=_cmd_conversations_purge)
-    erase_cmd = convo_sub.add_parser("erase", help="delete one conversation now")
-    erase_cmd.add_argument("sender_id", help="the conversation's sender id")
+    erase_cmd = convo_sub.add_parser("erase", help="delete one conversation, or all of one young person's, now")
+    which = erase_cmd.add_mutually_exclusive_group(required=True)
+    which.add_argument("sender_id", nargs="?", default=None, help="one conversation's sender id")
+    which.add_argument("--case-ref", type=_case_ref, default=None,
+                       help="every conversation in which this young person was signed in")
     erase_cmd.set_defaults(func=_cmd_conversations_erase)
     safety = sub.add_parser("safety", help="safeguarding figures for the council (counts only, no text)")
     safety_sub = safety.add_subparsers(dest="safety_command", required=True)

@@ -6,6 +6,7 @@ run in their own session so Ctrl-C reaches only us and we stop them in order.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bot.ops.retention import check_tracker_url
 from bot.settings import PROJECT_ROOT, Settings, connect_host
 
 
@@ -32,20 +35,80 @@ class Service:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
 
+def tracker_store_endpoint(settings: Settings) -> dict[str, Any]:
+    """Rasa's ``tracker_store`` entry for ``settings.tracker_url`` (SQLite or PostgreSQL).
+
+    Keys as Rasa 3.6 reads them (rasa/core/tracker_store.py): ``create_tracker_store`` passes
+    ``url`` as ``host`` and every other key to ``SQLTrackerStore(dialect, host, port, db,
+    username, password, query)``, which builds ``URL(dialect, username, password, host, port,
+    database=db, query=query)``. Dialect ``postgresql`` means psycopg2, which the engine
+    environment has; whatever driver the URL names is for the app side (psycopg 3).
+    Raises :class:`ConfigurationError` for anything else.
+    """
+    url = check_tracker_url(settings.tracker_url)
+    if url.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
+    entry: dict[str, Any] = {"type": "SQL", "dialect": "postgresql"}
+    if url.host:
+        # Rasa splits host and port itself ("scheme://" + host), so an IPv6 address needs brackets.
+        entry["url"] = f"[{url.host}]" if ":" in url.host and not url.host.startswith("[") else url.host
+    if url.port:
+        entry["port"] = url.port
+    entry["db"] = url.database
+    if url.username:
+        entry["username"] = url.username
+    if url.password:
+        entry["password"] = url.password
+    if url.query:
+        entry["query"] = {key: value if isinstance(value, str) else list(value) for key, value in url.query.items()}
+    return entry
+
+
+def _yaml_value(value: Any, indent: str) -> str:
+    """A YAML value for Rasa's reader: numbers plain, every string double-quoted and ASCII-escaped.
+
+    JSON string escapes are valid YAML. Quoting keeps Rasa's ``${VAR}`` expansion (plain scalars
+    only) away from a password, and no character can break the file; an all-ASCII file is what
+    Rasa's reader expects for ``\\u`` escapes (rasa.shared.utils.io.read_yaml).
+    """
+    if isinstance(value, dict):
+        return "".join(f"\n{indent}{json.dumps(str(k))}: {_yaml_value(v, indent + '  ')}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(str(v)) for v in value) + "]"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by this user only (0600) from the first byte, then swap it in."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode only applies to a new file
+        handle.write(text)
+    os.replace(tmp, path)
+
+
 def runtime_endpoints(settings: Settings) -> Path:
-    """Write the Rasa endpoints file for these settings (action server port, tracker store)."""
+    """Write the Rasa endpoints file for these settings (action server, tracker store from TRACKER_STORE_URL).
+
+    It may hold the database password, so it is readable by this user only.
+    """
+    tracker = tracker_store_endpoint(settings)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if tracker["dialect"] == "sqlite":
+        Path(tracker["db"]).parent.mkdir(parents=True, exist_ok=True)
     path = settings.var_dir / "endpoints.runtime.yml"
-    tracker_db = settings.tracker_db_path
-    path.write_text(
-        "# Written by bot.ops.stack from CareChat's settings; do not edit.\n"
-        "action_endpoint:\n"
-        f'  url: "{settings.action_url.rstrip("/")}/webhook"\n'
-        "tracker_store:\n"
-        "  type: SQL\n"
-        '  dialect: "sqlite"\n'
-        f'  db: "{tracker_db}"\n'
-    )
+    lines = [
+        "# Written by bot.ops.stack from CareChat's settings; do not edit.",
+        "action_endpoint:",
+        f"  url: {_yaml_value(settings.action_url.rstrip('/') + '/webhook', '    ')}",
+        "tracker_store:",
+        *(f"  {key}:{_yaml_value(value, '    ') if isinstance(value, dict) else ' ' + _yaml_value(value, '    ')}"
+          for key, value in tracker.items()),
+    ]
+    _write_private(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -72,6 +135,18 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
         CARECHAT_DEMO_MODE="true" if settings.demo_mode else "false",
         CARECHAT_VAR_DIR=str(settings.var_dir),
         CARECHAT_RETENTION_DAYS=str(settings.retention_days),
+        # The gateway purges on a schedule and erases chats in the same tracker store Rasa writes.
+        TRACKER_STORE_URL=settings.tracker_url,
+        CARECHAT_PURGE_INTERVAL_SECONDS=str(settings.purge_interval_seconds),
+        # The gateway's limits and TLS behaviour (docs/security.md) and the portal sign-in.
+        CARECHAT_TRUSTED_PROXIES=",".join(settings.trusted_proxies),
+        CARECHAT_SECURE_COOKIES="true" if settings.secure_cookies else "false",
+        CARECHAT_MAX_IN_FLIGHT=str(settings.max_in_flight),
+        CARECHAT_RATE_LIMIT_PER_ADDRESS=str(settings.rate_limit_per_address),
+        CARECHAT_PORTAL_ISSUER=settings.portal_issuer,
+        CARECHAT_PORTAL_AUDIENCE=settings.portal_audience,
+        CARECHAT_PORTAL_MAX_TTL_SECONDS=str(settings.portal_max_ttl_seconds),
+        CARECHAT_EMBED_ORIGINS=",".join(settings.embed_origins),
         # rasa-sdk 3.6 closes idle keep-alive connections after 5 s; under load Rasa then writes
         # to a closing socket ("Cannot write to closing transport"). Later rasa-sdk uses 120 s.
         SANIC_KEEP_ALIVE_TIMEOUT="120",

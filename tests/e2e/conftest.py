@@ -30,6 +30,8 @@ def stack_settings(tmp_path_factory) -> Settings:
         "CARECHAT_TOKEN_SECRET": TEST_SECRET,
         "CARECHAT_DEMO_MODE": "true",
         "CARECHAT_COUNCIL": "north_yorkshire",
+        # Every test request comes from 127.0.0.1: the per-address limits would refuse them.
+        "CARECHAT_RATE_LIMIT_PER_ADDRESS": "100000",
     })
 
 

@@ -108,10 +108,13 @@ async def live_client(fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[TestClie
 
 
 @pytest.mark.asyncio
-async def test_page_sets_httponly_strict_session_cookie(demo_client: TestClient) -> None:
-    response = await demo_client.get("/")
+async def test_first_post_sets_httponly_strict_session_cookie(demo_client: TestClient) -> None:
+    page = await demo_client.get("/")
+    assert page.status == 200
+    assert "text/html" in page.headers["Content-Type"]
+    assert "Set-Cookie" not in page.headers  # a page view starts no session (see test_gateway_limits.py)
+    response = await demo_client.post("/api/chat", json={"message": "hi"})
     assert response.status == 200
-    assert "text/html" in response.headers["Content-Type"]
     cookie_header = response.headers["Set-Cookie"]
     assert cookie_header.startswith(f"{COOKIE_NAME}=")
     assert "HttpOnly" in cookie_header
@@ -122,9 +125,12 @@ async def test_page_sets_httponly_strict_session_cookie(demo_client: TestClient)
 
 @pytest.mark.asyncio
 async def test_cookie_is_reused_not_reissued(demo_client: TestClient) -> None:
-    await demo_client.get("/")
+    first = await demo_client.post("/api/restart")
+    assert "Set-Cookie" in first.headers
     again = await demo_client.get("/api/session")
     assert "Set-Cookie" not in again.headers
+    chat = await demo_client.post("/api/chat", json={"message": "hi"})
+    assert chat.status == 200 and "Set-Cookie" not in chat.headers
 
 
 @pytest.mark.asyncio
@@ -212,7 +218,7 @@ async def test_signed_in_metadata_carries_verifiable_token(
 
 @pytest.mark.asyncio
 async def test_signin_rotates_cookie(demo_client: TestClient) -> None:
-    first = await demo_client.get("/api/session")
+    first = await demo_client.post("/api/restart")  # the first POST starts the session
     before = first.cookies[COOKIE_NAME].value
     signin = await demo_client.post("/api/demo/signin", json={"case_ref": "FAKE-1"})
     after = signin.cookies[COOKIE_NAME].value

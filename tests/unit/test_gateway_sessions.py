@@ -1,10 +1,20 @@
-"""Session store, rate limit and Rasa reply cleaning, without a server."""
+"""Session store, rate limits and Rasa reply cleaning, without a server."""
 from __future__ import annotations
 
 import pytest
 
 from bot.gateway.rasa_client import RasaUnavailable, clean_messages, webhook_url
-from bot.gateway.sessions import SessionStore, allow_message, sign_in, sign_out, start_new_conversation
+from bot.gateway.sessions import (
+    COOKIE_NAME,
+    AddressLimiter,
+    InFlightLimit,
+    SessionStore,
+    allow_message,
+    cookie_name,
+    sign_in,
+    sign_out,
+    start_new_conversation,
+)
 
 
 class FakeClock:
@@ -122,3 +132,116 @@ def test_clean_messages_drops_bad_buttons_and_unknown_keys() -> None:
 def test_clean_messages_rejects_non_list() -> None:
     with pytest.raises(RasaUnavailable):
         clean_messages({"text": "hi"})
+
+
+# ---- a full store signs nobody out ----------------------------------------------------
+
+
+def test_full_store_drops_anonymous_sessions_before_signed_in_ones() -> None:
+    store = SessionStore(max_sessions=3)
+    signed_id, signed = store.create()
+    sign_in(signed, "A", "Person A")
+    signed_id = store.rotate(signed_id)  # what sign-in does: files it as signed in
+    for _ in range(50):  # a flood of new anonymous sessions
+        store.create()
+    assert len(store) == 3
+    assert store.get(signed_id) is signed and signed.signed_in
+
+
+def test_signed_in_without_rotating_is_still_kept() -> None:
+    """Even a session signed in without a new id (so filed as anonymous) is never evicted for an anonymous one."""
+    store = SessionStore(max_sessions=2)
+    signed_id, signed = store.create()
+    sign_in(signed, "A", "Person A")
+    for _ in range(10):
+        store.create()
+    assert store.get(signed_id) is signed
+
+
+def test_least_recently_used_signed_in_goes_only_when_nothing_else_is_left() -> None:
+    store = SessionStore(max_sessions=2)
+    ids = []
+    for ref in ("A", "B"):
+        session_id, session = store.create()
+        sign_in(session, ref, f"Person {ref}")
+        ids.append(store.rotate(session_id))
+    store.get(ids[0])  # A used more recently than B
+    store.create()
+    assert len(store) == 2
+    assert store.get(ids[1]) is None and store.get(ids[0]) is not None
+
+
+def test_idle_signed_in_session_still_expires() -> None:
+    clock = FakeClock()
+    store = SessionStore(idle_seconds=60, clock=clock)
+    session_id, session = store.create()
+    sign_in(session, "A", "Person A")
+    session_id = store.rotate(session_id)
+    clock.now += 61
+    assert store.get(session_id) is None
+
+
+def test_rotate_keeps_a_session_evicted_while_its_request_ran() -> None:
+    store = SessionStore(max_sessions=1)
+    old_id, session = store.create()
+    store.create()  # evicts it
+    with pytest.raises(KeyError):
+        store.rotate(old_id)
+    new_id = store.rotate(old_id, session)
+    assert store.get(new_id) is session and len(store) == 1
+
+
+def test_secure_cookie_name_has_host_prefix() -> None:
+    assert cookie_name(True) == "__Host-carechat_session"
+    assert cookie_name(False) == COOKIE_NAME == "carechat_session"
+
+
+# ---- per-address limit and in-flight count ---------------------------------------------
+
+
+def test_address_limiter_is_a_sliding_window_per_key() -> None:
+    clock = FakeClock()
+    limiter = AddressLimiter(2, window_seconds=60, clock=clock)
+    assert [limiter.allow("a") for _ in range(3)] == [True, True, False]
+    assert limiter.allow("b") is True  # another address has its own count
+    clock.now += 30
+    assert limiter.allow("a") is False
+    clock.now += 30
+    assert limiter.allow("a") is True
+
+
+def test_refused_hits_do_not_extend_the_wait() -> None:
+    clock = FakeClock()
+    limiter = AddressLimiter(1, window_seconds=60, clock=clock)
+    assert limiter.allow("a") is True
+    for _ in range(5):
+        clock.now += 10
+        assert limiter.allow("a") is False
+    clock.now += 10
+    assert limiter.allow("a") is True
+
+
+def test_address_table_is_bounded_under_a_flood_of_addresses() -> None:
+    clock = FakeClock()
+    limiter = AddressLimiter(5, window_seconds=60, max_addresses=100, clock=clock)
+    for n in range(10_000):
+        limiter.allow(f"addr-{n}")
+    assert len(limiter) == 100
+
+
+def test_quiet_addresses_are_forgotten_after_the_window() -> None:
+    clock = FakeClock()
+    limiter = AddressLimiter(5, window_seconds=60, clock=clock)
+    for n in range(50):
+        limiter.allow(f"addr-{n}")
+    clock.now += 61
+    limiter.allow("late")
+    assert len(limiter) == 1
+
+
+def test_in_flight_limit_counts_turns_and_frees_them() -> None:
+    gate = InFlightLimit(2)
+    assert gate.try_enter() and gate.try_enter()
+    assert gate.try_enter() is False
+    gate.leave()
+    assert gate.try_enter() is True

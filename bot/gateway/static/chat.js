@@ -278,6 +278,7 @@
     var text = String(payload || "").trim();
     if (!text) { return; }
     showChat();
+    resetDeleteControls();
     addEntry({ from: "user", text: shown || text });
     setBusy(true);
     var said = [];
@@ -347,6 +348,7 @@
   simpler.addEventListener("change", function () { save(KEYS.simpler, simpler.checked); });
 
   el("start-again").addEventListener("click", function () {
+    resetDeleteControls();
     clearConversation();
     forgetAll(true);
     simpler.checked = false;
@@ -355,6 +357,83 @@
     showStart();
     el("start-heading").focus();
     announce(["The chat has been cleared."]);
+  });
+
+  // ---------- delete this chat: two steps, both inside the page ----------
+  // The server deletes the conversation from its records at once (not after the retention
+  // period) and starts a new one; only then is the transcript on screen cleared.
+  var DELETE_FAILED = "We couldn't delete this chat just now. Please try again in a moment.";
+  var deleteButton = el("delete-chat");
+  var deleteConfirm = el("delete-confirm");
+  var deleteQuestion = el("delete-question");
+  var deleteYes = el("delete-yes");
+  var deleteStatus = el("delete-status");
+  var deleting = false;
+
+  function setDeleteStatus(text, failed) {
+    deleteStatus.textContent = text;
+    deleteStatus.classList.toggle("failed", !!failed);
+  }
+
+  function closeDeleteConfirm(focusButton) {
+    deleteConfirm.hidden = true;
+    deleteButton.setAttribute("aria-expanded", "false");
+    if (focusButton) { deleteButton.focus(); }
+  }
+
+  function resetDeleteControls() {
+    closeDeleteConfirm(false);
+    setDeleteStatus("", false);
+  }
+
+  deleteButton.addEventListener("click", function () {
+    if (deleting) { return; }
+    setDeleteStatus("", false);
+    deleteConfirm.hidden = false;
+    deleteButton.setAttribute("aria-expanded", "true");
+    deleteQuestion.focus();  // read the question first; Yes and No follow in tab order
+  });
+
+  el("delete-no").addEventListener("click", function () { closeDeleteConfirm(true); });
+
+  deleteConfirm.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !deleting) {
+      event.preventDefault();
+      closeDeleteConfirm(true);
+    }
+  });
+
+  deleteYes.addEventListener("click", function () {
+    if (deleting) { return; }
+    if (busy) {
+      setDeleteStatus("Please wait for CareChat's reply, then delete the chat.", true);
+      return;
+    }
+    deleting = true;
+    deleteYes.setAttribute("aria-disabled", "true");
+    setDeleteStatus("Deleting this chat...", false);
+    postJson("/api/chat/delete", {})
+      .then(function (result) {
+        if (!result.ok || result.data.deleted !== true) {
+          var said = typeof result.data.error === "string" ? result.data.error : DELETE_FAILED;
+          closeDeleteConfirm(true);
+          setDeleteStatus(said, true);
+          return;
+        }
+        clearConversation();
+        showSession(result.data);
+        closeDeleteConfirm(false);
+        setDeleteStatus("This chat has been deleted.", false);
+        input.focus();
+      })
+      .catch(function () {
+        closeDeleteConfirm(true);
+        setDeleteStatus(DELETE_FAILED, true);
+      })
+      .then(function () {
+        deleting = false;
+        deleteYes.setAttribute("aria-disabled", "false");
+      });
   });
 
   // ---------- always there: get help now, quick exit ----------
@@ -442,6 +521,7 @@
   el("signout").addEventListener("click", function () {
     postJson("/api/signout", {}).then(function (result) {
       if (!result.ok) { return; }
+      resetDeleteControls();
       clearConversation();
       forgetAll(true);
       simpler.checked = false;
