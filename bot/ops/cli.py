@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a council's CSV export (all or nothing)")
     imp.add_argument("folder", help="folder with young_people.csv, workers.csv, advocates.csv, reviews.csv")
     imp.set_defaults(func=_cmd_import)
-    token = sub.add_parser("token", help="mint a signed session token for local testing")
+    token = sub.add_parser("token", help="mint an encrypted identity token for local testing")
     token.add_argument("case_ref", help="the young person's case reference, e.g. DEMO-001")
     token.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default from settings)")
     token.set_defaults(func=_cmd_token)
