@@ -5,11 +5,14 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
 
 from bot.assistant import CareChat, Reply, audience_from, default_carechat
+from bot.knowledge.care_leavers import guided_check
 from bot.safeguarding.decision import Outcome, decide
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 
@@ -22,6 +25,8 @@ STAGE_SLOT, BACKUP_SLOT = "fallback_stage", "fallback_backup"
 OUTCOME_SLOT = "safeguarding_outcome"
 #: Intents that always get the full safety reply, whatever NLU's safeguarding check said.
 ALWAYS_RISK = ("get_help_now", "safety_not_ok")
+#: True when the care-leaver check answered from the signed-in record (rules then skip the form).
+FROM_RECORD_SLOT = "cl_from_record"
 
 
 def _metadata(tracker: Tracker) -> dict:
@@ -298,3 +303,152 @@ class ActionOutOfScope(CareChatAction):
         _send(dispatcher, self.carechat.out_of_scope(message.get("entities") or [], audience_from(_metadata(tracker)),
                                                      text=message.get("text")))
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None)]
+
+
+# ---- the guided care-leaver check (issue 18) ---------------------------------------------
+
+def _clear_check() -> list[dict]:
+    """Empty every answer of the check, so a new check never starts from old answers."""
+    return [SlotSet(slot, None) for slot in guided_check.QUESTION_ORDER]
+
+
+class ActionStartCareLeaverCheck(CareChatAction):
+    """The check's first step: answer a signed-in care leaver from the record, or introduce the
+    questions. ``cl_from_record`` tells the rules which (True: done; False: the form starts)."""
+
+    def name(self) -> str:
+        return "action_start_care_leaver_check"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        reply, from_record = self.carechat.start_care_leaver_check(_metadata(tracker).get(TOKEN_KEY))
+        _send(dispatcher, reply)
+        return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), *_clear_check(),
+                SlotSet(FROM_RECORD_SLOT, from_record)]
+
+
+class AskCheckQuestion(CareChatAction, metaclass=ABCMeta):
+    """Asks one question of the check, with its answers and "Stop" as buttons (the form runs
+    ``action_ask_<slot>``; the words live in bot.knowledge.care_leavers.guided_check)."""
+
+    slot: str
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        _send(dispatcher, self.carechat.check_question(self.slot))
+        return []
+
+
+class ActionAskAgeBand(AskCheckQuestion):
+    slot = guided_check.AGE
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+
+class ActionAskInCareAfter16(AskCheckQuestion):
+    slot = guided_check.AFTER_16
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+
+class ActionAskThirteenWeeks(AskCheckQuestion):
+    slot = guided_check.WEEKS
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+
+class ActionAskStillInCare(AskCheckQuestion):
+    slot = guided_check.STILL_IN_CARE
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+
+class ActionAskInEducation(AskCheckQuestion):
+    slot = guided_check.EDUCATION
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+
+class ValidateCareLeaverCheckForm(FormValidationAction):
+    """Fills the check's slots from button answers only, and asks only what the decision needs.
+
+    Why custom extraction (``extract_<slot>``) rather than ``from_entity``: a hand-typed payload
+    could carry any text as an entity value, and a predefined mapping would store it before
+    validation. Here a value is kept only if it is one of the question's own answers, for the
+    question being asked. ``required_slots`` asks ``decide_from_answers`` (through guided_check)
+    which questions can still change the answer, so someone under 16 or 25 and over is answered
+    straight after the age question, and "how long since 14" is skipped when it cannot matter.
+    """
+
+    def name(self) -> str:
+        return f"validate_{guided_check.FORM}"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        return guided_check.required_questions(tracker.slots)
+
+    def _extract(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        value = guided_check.answer_from_message(slot, tracker.get_slot(REQUESTED_SLOT),
+                                                 (message.get("intent") or {}).get("name"),
+                                                 message.get("entities") or [])
+        return {slot: value} if value is not None else {}
+
+    def _validate(self, slot: str, value: Any) -> dict[str, Any]:
+        return {slot: guided_check.valid_answer(slot, value)}
+
+    async def extract_cl_age_band(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return self._extract(guided_check.AGE, tracker)
+
+    async def extract_cl_in_care_after_16(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> dict[str, Any]:
+        return self._extract(guided_check.AFTER_16, tracker)
+
+    async def extract_cl_thirteen_weeks(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        return self._extract(guided_check.WEEKS, tracker)
+
+    async def extract_cl_still_in_care(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        return self._extract(guided_check.STILL_IN_CARE, tracker)
+
+    async def extract_cl_in_education(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        return self._extract(guided_check.EDUCATION, tracker)
+
+    def validate_cl_age_band(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        return self._validate(guided_check.AGE, value)
+
+    def validate_cl_in_care_after_16(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        return self._validate(guided_check.AFTER_16, value)
+
+    def validate_cl_thirteen_weeks(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        return self._validate(guided_check.WEEKS, value)
+
+    def validate_cl_still_in_care(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        return self._validate(guided_check.STILL_IN_CARE, value)
+
+    def validate_cl_in_education(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:
+        return self._validate(guided_check.EDUCATION, value)
+
+
+class ActionCareLeaverCheckAnswer(CareChatAction):
+    """The form is done: the group, what it brings and the local offer, from the button answers.
+    The answers are then emptied: the check keeps them no longer than it needs them."""
+
+    def name(self) -> str:
+        return "action_care_leaver_check_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        slots = {slot: tracker.get_slot(slot) for slot in guided_check.QUESTION_ORDER}
+        _send(dispatcher, self.carechat.care_leaver_check_answer(slots))
+        return [*_clear_check(), SlotSet(LAST_CARD_SLOT, guided_check.CHECK_CARD)]

@@ -16,6 +16,7 @@ from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
+from bot.knowledge.care_leavers import guided_check
 from bot.knowledge.follow_up import (ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, asks_about_another, aspect_from,
                                      follow_up_card)
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
@@ -219,12 +220,15 @@ class CareChat:
     def render_card(self, card_id: str, audience: str) -> Reply:
         """A card written for this reader and council, with its source line; then buttons: for an
         order, the follow-ups people ask most (how long, how it ends, ...) and one related topic;
-        for any other card, three related topics."""
+        for the care-leaver card, the guided check first ("Check what I can get") and two related
+        topics; for any other card, three related topics."""
         answer = self.library.render(card_id, audience, self.settings.council)
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
         related = [topic_button(cid, title) for cid, title in answer.related]
         if card_id in self.order_facts:
             buttons = [aspect_button(card_id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS] + related[:1]
+        elif card_id == guided_check.CHECK_CARD:
+            buttons = [dict(guided_check.START_BUTTON)] + related[:2]
         else:
             buttons = related[:3]
         return Reply(text, buttons, card_id)
@@ -332,6 +336,64 @@ class CareChat:
         if own:  # they asked for their own: say first why there is no answer, then how it works
             return Reply(f"{offer}\n\n{HOW_IT_WORKS}\n\n{general.text}", general.buttons)
         return Reply(f"{general.text}\n\n{offer}", general.buttons)
+
+    # --- the guided care-leaver check (issue 18) -------------------------------------
+    def start_care_leaver_check(self, token: str | None) -> tuple[Reply, bool]:
+        """The check's first step: for a signed-in young person with a care history, the answer
+        from their record (no questions); for anyone else, the introduction to the questions.
+
+        Returns the reply and True when it answered from the record. Why the record first: the
+        council already knows the dates, and a young person should not be asked what it knows.
+        A record that cannot be used (store down, no care episodes, episodes the rules refuse)
+        falls back to the questions, saying so but not why in detail. Nothing personal is logged.
+        """
+        case_ref = self._verified_case_ref(token)
+        if case_ref is None:
+            return self.check_question_intro(), False
+        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+        from bot.personal.care_history import care_history
+
+        try:
+            history = care_history(self.session_factory(), case_ref)
+        except (DBAPIError, PoolTimeoutError) as exc:
+            log.warning("care leaver check: case store unavailable (%s)", type(exc).__name__)
+            return self.check_question_intro(guided_check.RECORD_NOT_AVAILABLE), False
+        if history is None:
+            return self.check_question_intro(guided_check.RECORD_NOT_AVAILABLE), False
+        if not history.episodes:
+            return self.check_question_intro(guided_check.RECORD_HAS_NO_CARE), False
+        try:
+            text = guided_check.record_answer(history.date_of_birth, history.episodes, self._today(),
+                                              self.settings.council, councils=self.library.councils)
+        except ValueError:
+            log.warning("care leaver check: the care history could not be used")
+            return self.check_question_intro(guided_check.RECORD_NOT_USABLE), False
+        return Reply(text, self._check_buttons()), True
+
+    @staticmethod
+    def check_question_intro(first: str | None = None) -> Reply:
+        """What the check says before its first question (why it asks first, when signed in)."""
+        return Reply(f"{first} {guided_check.INTRO}" if first else guided_check.INTRO)
+
+    @staticmethod
+    def check_question(slot: str) -> Reply:
+        """One question of the check, with its answers and "Stop" as buttons."""
+        question = guided_check.QUESTIONS[slot]
+        return Reply(question.text, question.buttons())
+
+    def care_leaver_check_answer(self, slots: dict) -> Reply:
+        """The guided check's answer from the form's slots (button answers only)."""
+        text = guided_check.check_answer(slots, self.settings.council, councils=self.library.councils)
+        buttons = [] if guided_check.is_certain(slots) else [{"title": "Check again", "payload":
+                                                               guided_check.START_BUTTON["payload"]}]
+        return Reply(text, buttons + self._check_buttons())
+
+    def _check_buttons(self) -> list[dict]:
+        """After the check's answer: the general care-leaver card and how to complain."""
+        return [topic_button(cid, self.library.cards[cid].title) for cid in (guided_check.CHECK_CARD, "complaints")
+                if cid in self.library.cards]
 
     def _review_lookup(self, case_ref: str) -> Reply:
         from bot.personal.lookups import next_review_reply

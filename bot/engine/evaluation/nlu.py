@@ -34,6 +34,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import yaml
 
+from bot.knowledge.care_leavers.guided_check import ANSWER_INTENT, CHECK_CARD, CHECK_INTENT, STOP_INTENT
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
@@ -46,8 +47,9 @@ OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 SAFEGUARDING = "safeguarding_concern"
 #: Predictions that give no domain answer: what an out-of-scope message should get.
+#: A typed check answer or "stop" outside the check gets "that check has finished" (no card).
 CHITCHAT = frozenset({"greet", "goodbye", "thank", "ask_are_you_a_bot", "ask_real_person", "insult",
-                      "none_of_these", "ask_what_you_can_do", "ask_privacy"})
+                      "none_of_these", "ask_what_you_can_do", "ask_privacy", ANSWER_INTENT, STOP_INTENT})
 NO_DOMAIN_ANSWER = frozenset({OUT_OF_SCOPE, FALLBACK}) | CHITCHAT
 #: Intents whose reply is a card when bot.knowledge.choose_card.answer_card finds one, else a question back.
 CARD_ROUTED = frozenset({WHAT_IS, COMPARE})
@@ -241,6 +243,7 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     """The card the deployed bot shows someone not signed in, and whether it turned the message away.
 
     A personal intent ("when is my review?") gets its general card (:mod:`bot.knowledge.personal_topics`),
+    "what am I entitled to?" the care-leaver check, which answers the care-leaver card for the asker,
     a follow-up the card it names or its aspect's card (:mod:`bot.knowledge.follow_up`); everything else goes through :func:`bot.knowledge.choose_card.route`.
     """
     from bot.knowledge.choose_card import route
@@ -250,6 +253,8 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     general = general_card(library, parsed.intent, parsed.entities) if parsed.intent else None
     if general is not None:
         return general.id, False
+    if parsed.intent == CHECK_INTENT:  # the guided check works out the care-leaver card for the asker
+        return CHECK_CARD, False
     if parsed.intent == FOLLOW_UP:  # a single message: nothing was shown before it
         card = follow_up_card(library, parsed.entities, None, text)
         return (card.id if card is not None else None), False
