@@ -124,6 +124,7 @@ class ActionAnswerTopic(CareChatAction):
             intent.get("confidence"),
             message.get("text"),
             tracker.get_slot(LAST_CARD_SLOT),
+            _metadata(tracker).get(TOKEN_KEY),
         )
         _send(dispatcher, reply)
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), SlotSet(LAST_CARD_SLOT, reply.card_id)]

@@ -20,6 +20,7 @@ from bot.knowledge.care_leavers import guided_check
 from bot.knowledge.follow_up import (ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, asks_about_another, aspect_from,
                                      follow_up_card)
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
+from bot.knowledge.personal_topics import lookup_intent_for_card
 from bot.knowledge.who_to_ask import handoff_reply
 from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
 from bot.knowledge.scope import TopicScope, load_scope
@@ -195,12 +196,13 @@ class CareChat:
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
                      confidence: float | None = None, text: str | None = None,
-                     last_card: str | None = None) -> Reply:
+                     last_card: str | None = None, token: str | None = None) -> Reply:
         """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it.
 
         With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.knowledge.scope`);
         without one the message gets the out-of-scope reply instead of a confident wrong card. A short
-        "and adoption?" just after another order's answer (``last_card``) compares the two.
+        "and adoption?" just after another order's answer (``last_card``) compares the two. "Who is
+        my personal adviser" on the personal adviser card is the personal lookup (``token``).
         """
         entities = list(entities)
         found = route(self.library, intent, entities, confidence, text, self.scope if text else None)
@@ -208,6 +210,9 @@ class CareChat:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
         if found.card is None:
             return Reply(WHICH_TOPIC)
+        lookup = lookup_intent_for_card(found.card.id, text)
+        if lookup is not None:
+            return self._personal_answers()[lookup](token, text, entities, audience)
         return self._and_another(last_card, found.card.id, text) or self.render_card(found.card.id, audience)
 
     def _and_another(self, last_card: str | None, card_id: str, text: str | None) -> Reply | None:
@@ -307,6 +312,11 @@ class CareChat:
         """The asker's personal adviser, or what a personal adviser is when the question is general."""
         return self._own_or_general("ask_personal_adviser_contact", self._adviser_lookup, token, text, entities,
                                     audience)
+
+    def _personal_answers(self) -> dict[str, Callable[..., Reply]]:
+        """Each personal intent's answer (the lookup, or the general card when that fits better)."""
+        return {"ask_next_review": self.next_review, "ask_advocate_contact": self.advocate,
+                "ask_personal_adviser_contact": self.personal_adviser}
 
     def _own_or_general(self, intent: str, lookup: Callable[[str], Reply], token: str | None, text: str | None,
                         entities: Iterable[dict], audience: str) -> Reply:

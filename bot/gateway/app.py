@@ -30,6 +30,7 @@ from aiohttp import web
 from bot.gateway import api_errors
 from bot.gateway.api_errors import ApiError, error_response
 from bot.gateway.client_address import TrustedProxies, limit_key, parse_trusted_proxies
+from bot.gateway.embed import SESSION_HEADER, add_embed_routes, header_session
 from bot.gateway.rasa_client import RasaUnavailable, default_client, send_to_rasa
 from bot.gateway.security import (
     UNSAFE_METHODS,
@@ -161,11 +162,16 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     A GET with no (live) cookie answers as an anonymous visitor and sets nothing. Starting a
     session counts against the client address's new-session limit; past it the request gets
     the rate-limit reply (a worrying chat message still gets the safety reply) and no session.
+    The widget's embed page sends its id in the ``X-CareChat-Session`` header instead (a cookie
+    would be a third-party one there): its session is the header's alone, and a new id goes
+    back in that header, never in a cookie (``bot.gateway.embed``).
     """
     if not _uses_session(request.path):
         return await handler(request)
     store = request.app[STORE_KEY]
-    incoming = request.cookies.get(cookie_name(request.app[SETTINGS_KEY].secure_cookies))
+    in_header, incoming = header_session(request)
+    if not in_header:
+        incoming = request.cookies.get(cookie_name(request.app[SETTINGS_KEY].secure_cookies))
     session = store.get(incoming)
     if session is not None:
         request[SESSION_KEY] = session
@@ -178,7 +184,10 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     response = await handler(request)
     session_id = request.get(SESSION_ID_KEY)
     if session_id is not None and session_id != incoming:
-        _set_session_cookie(request, response, session_id)
+        if in_header:
+            response.headers[SESSION_HEADER] = session_id
+        else:
+            _set_session_cookie(request, response, session_id)
     return response
 
 
@@ -623,6 +632,7 @@ def create_app(
 
     add_portal_routes(app, used_signins)
     add_erase_routes(app)
+    add_embed_routes(app)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
     return app
 

@@ -1,7 +1,8 @@
 """Response hardening, cross-site refusal and privacy-safe access logging for the gateway.
 
 The page is for children in care, often on shared or watched devices: nothing loads
-from third parties, nothing can frame the page, no other site can make the browser post
+from third parties, nothing can frame the page (except the widget's embed page, framed only
+by the council origins configured for it), no other site can make the browser post
 to the API, and the logs hold only which route was hit, how it ended and how long it took
 (never message text, tokens, case refs or names).
 """
@@ -18,10 +19,16 @@ from bot.gateway.client_address import IPNetwork, forwarded_value
 
 access_logger = logging.getLogger("bot.gateway.access")
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """The one policy for every response; only ``frame-ancestors`` ever differs (the widget's embed page)."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self'; frame-ancestors {frame_ancestors}; base-uri 'none'; form-action 'self'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -40,10 +47,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ResponseHook = Callable[[web.Request, web.StreamResponse], Awaitable[None]]
 
 
+#: Set on a request only by the widget's embed page (``bot.gateway.embed``), to the one council
+#: origin (already checked against ``CARECHAT_EMBED_ORIGINS``) that may frame that response.
+#: Every other response, errors and redirects of the embed route included, cannot be framed.
+FRAME_ANCESTORS_KEY = web.RequestKey("frame_ancestors", str)
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare`` hook: runs for every response, static files and errors included."""
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
+    framed_by = request.get(FRAME_ANCESTORS_KEY)
+    if framed_by:
+        # X-Frame-Options has no way to name another site: it goes, and frame-ancestors decides.
+        response.headers["Content-Security-Policy"] = content_security_policy(framed_by)
+        del response.headers["X-Frame-Options"]
     # Do not advertise the exact aiohttp/Python versions to scanners.
     response.headers["Server"] = "CareChat"
     if request.path.startswith("/api/"):

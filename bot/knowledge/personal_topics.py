@@ -7,6 +7,7 @@ same answer to "which card?", so it lives here, in plain Python both environment
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,14 +22,40 @@ class PersonalTopic:
     intent: str
     card_ids: tuple[str, ...]
     what_sign_in_adds: str
+    #: Words that make a first-person question on the answer card ask for the record itself
+    #: ("who is my PA", "when is my review"), not how things work ("what does my PA do").
+    lookup_words: tuple[str, ...] = ()
 
+
+#: "Who is my advocate", "how do I contact my PA", "my PA's number".
+CONTACT_WORDS = ("who", "whos", "who's", "contact", "phone", "number", "email", "call", "ring", "reach", "name")
 
 PERSONAL_TOPICS = {topic.intent: topic for topic in (
-    PersonalTopic("ask_next_review", ("cic_review", "iro", "pathway_plan"), "your own next review date"),
-    PersonalTopic("ask_advocate_contact", ("advocate", "mind_of_my_own", "having_a_say"), "who your own advocate is"),
+    PersonalTopic("ask_next_review", ("cic_review", "iro", "pathway_plan"), "your own next review date",
+                  ("when", "date", "day")),
+    PersonalTopic("ask_advocate_contact", ("advocate", "mind_of_my_own", "having_a_say"), "who your own advocate is",
+                  CONTACT_WORDS),
     PersonalTopic("ask_personal_adviser_contact", ("personal_adviser", "pathway_plan", "care_leaver"),
-                  "who your own personal adviser is"),
+                  "who your own personal adviser is", CONTACT_WORDS),
 )}
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def lookup_intent_for_card(card_id: str, text: str | None) -> str | None:
+    """The personal intent when a message the classifier sent to a card asks for the asker's own
+    record on that card's subject ("who is my personal adviser" on the personal adviser card);
+    else None. Why: the card and the lookup are near neighbours for the classifier, and the
+    words decide it more surely than a few points of confidence."""
+    from bot.personal.whose_question import asks_about_own
+
+    if not text or not asks_about_own(text):
+        return None
+    words = set(_WORD.findall(text.lower().replace("\u2019", "'")))
+    for topic in PERSONAL_TOPICS.values():
+        if topic.card_ids[0] == card_id and words & set(topic.lookup_words):
+            return topic.intent
+    return None
 
 
 def other_topic_named(library: Library, topic: PersonalTopic, entities: Iterable[dict]) -> Card | None:

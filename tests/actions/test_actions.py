@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -215,6 +217,31 @@ def test_personal_adviser_without_sign_in_explains_the_role_and_reveals_nothing(
     card_text, offer = signed_out_answer(library, "personal_adviser", "who your own personal adviser is")
     assert text.startswith(offer) and card_text in text
     assert "Demo Pat" not in text
+
+
+@pytest.mark.parametrize("text", ["who is my personal adviser", "how do i contact my PA", "whats my personal adviser number"])
+def test_own_pa_question_on_the_pa_card_is_the_lookup(carechat, settings, text):
+    """The classifier may send "who is my personal adviser" to the card: the words make it the lookup."""
+    token = mint_token("DEMO-004", settings)
+    tracker = make_tracker(text, "ask_personal_adviser", metadata={"carechat_token": token})
+    reply = run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
+    assert "Demo Pat" in reply and "07700 900301" in reply
+
+
+def test_how_pas_work_stays_the_card_even_signed_in(carechat, settings, library):
+    token = mint_token("DEMO-004", settings)
+    tracker = make_tracker("what does my personal adviser do", "ask_personal_adviser",
+                           metadata={"carechat_token": token})
+    reply = run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
+    assert "Demo Pat" not in reply
+    assert library.render("personal_adviser", "young_person", settings.council).text in reply
+
+
+def test_own_pa_question_on_the_card_signed_out_offers_sign_in_and_reveals_nothing(carechat, library):
+    tracker = make_tracker("who is my personal adviser", "ask_personal_adviser")
+    reply = run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
+    card_text, offer = signed_out_answer(library, "personal_adviser", "who your own personal adviser is")
+    assert reply.startswith(offer) and card_text in reply and "Demo Pat" not in reply
 
 
 def follow_up_tracker(text: str, last_card: str | None, entities: list[dict] | None = None):

@@ -27,3 +27,20 @@ def test_naming_another_topic_wins_but_naming_this_one_too_does_not(library):
 
 def test_other_intents_have_no_general_card(library):
     assert general_card(library, "ask_what_is", []) is None
+
+
+@pytest.mark.parametrize("card_id, text, intent", [
+    ("personal_adviser", "who is my personal adviser", "ask_personal_adviser_contact"),
+    ("personal_adviser", "how do i contact my pa", "ask_personal_adviser_contact"),
+    ("advocate", "whos my advocate", "ask_advocate_contact"),
+    ("cic_review", "when is my next review", "ask_next_review"),
+    ("personal_adviser", "what does my personal adviser do", None),   # how it works
+    ("personal_adviser", "who gets a personal adviser", None),         # not their own
+    ("cic_review", "what happens at my review", None),
+    ("pathway_plan", "who writes my pathway plan", None),             # not a lookup card
+    ("personal_adviser", None, None),
+])
+def test_lookup_intent_for_card(card_id, text, intent):
+    from bot.knowledge.personal_topics import lookup_intent_for_card
+
+    assert lookup_intent_for_card(card_id, text) == intent

@@ -445,6 +445,11 @@
     event.preventDefault();
     clearConversation();
     forgetAll(false);
+    // In the widget on a council's page (embed.js): the whole tab leaves, not just this frame.
+    if (window.CareChatEmbed) {
+      window.CareChatEmbed.quickExit(EXIT_URL);
+      return;
+    }
     try {
       if (navigator.sendBeacon) { navigator.sendBeacon("/api/signout"); }
     } catch (e) { /* leaving matters more */ }
@@ -532,6 +537,20 @@
       announce(["You are signed out and the chat has been cleared."]);
     }).catch(function () { announce([FALLBACK_ERROR]); });
   });
+
+  // ---------- in the widget (embed.js): the council's portal signed someone in, or tried to ----------
+  if (window.CareChatEmbed) {
+    window.CareChatEmbed.startAfresh = function (state, failed) {
+      resetDeleteControls();
+      clearConversation();
+      forgetAll(true);
+      simpler.checked = false;
+      setWho("");
+      showSession(state);
+      showStart();
+      if (failed) { announce([failed]); } else if (state && state.signed_in) { announce([signedInAs.textContent + "."]); }
+    };
+  }
 
   // ---------- start up ----------
   setTextSize(load(KEYS.textSize, "normal"));
