@@ -329,7 +329,7 @@ class CareChat:
           and an offer to sign in (no records are looked at).
         """
         from bot.knowledge.personal_topics import PERSONAL_TOPICS, other_topic_named
-        from bot.personal.whose_question import asks_about_own
+        from bot.knowledge.whose_question import asks_about_own
 
         topic = PERSONAL_TOPICS[intent]
         other = other_topic_named(self.library, topic, entities)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.cards import Card, Library
 from bot.knowledge.choose_card import subject_entities
+from bot.knowledge.whose_question import asks_about_own
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,6 @@ def lookup_intent_for_card(card_id: str, text: str | None) -> str | None:
     record on that card's subject ("who is my personal adviser" on the personal adviser card);
     else None. Why: the card and the lookup are near neighbours for the classifier, and the
     words decide it more surely than a few points of confidence."""
-    from bot.personal.whose_question import asks_about_own
-
     if not text or not asks_about_own(text):
         return None
     words = set(_WORD.findall(text.lower().replace("\u2019", "'")))

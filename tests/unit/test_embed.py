@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.gateway import create_app
 from bot.gateway.app import STATIC_DIR, render_page
 from bot.gateway.embed import SESSION_HEADER, normalise_origin, parse_embed_origins
-from bot.gateway.portal import PORTAL_SIGNIN_PATH
+from bot.gateway.portal import PORTAL_SIGNIN_PATH, SIGNIN_FAILED
 from bot.gateway.security import CONTENT_SECURITY_POLICY, content_security_policy, runner_options
 from bot.gateway.sessions import COOKIE_NAME, SECURE_COOKIE_NAME
 from bot.personal.identity import verify_token
@@ -347,6 +347,16 @@ def test_the_scripts_use_no_html_sinks_no_style_attributes_and_no_council_storag
     assert "'*'" not in code and '"*"' not in code
     # Messages are taken only from the expected window and origin.
     assert "event.origin" in code and "event.source" in code
+
+
+def test_a_failed_signin_in_the_widget_says_the_same_kind_words_as_the_full_page() -> None:
+    assert SIGNIN_FAILED in EMBED.replace('" +\n    "', "")
+
+
+def test_the_embed_script_talks_only_to_carechats_own_api() -> None:
+    urls = re.findall(r"[fF]etch\(\"([^\"]+)\"", EMBED)
+    assert set(urls) == {"/api/signout", "/api/portal/signin", "/api/session"}
+    assert "http://" not in code_only(EMBED) and "https://" not in code_only(EMBED)
 
 
 def test_the_widget_loads_nothing_from_anywhere_else() -> None:

@@ -244,20 +244,7 @@ class Tab:
         return self.chat_frame()
 
     def chat_frame(self) -> Any:
-        """The CareChat iframe once its page has told the widget it is ready."""
-        self.page.wait_for_function("""() => {
-            const w = document.querySelector('carechat-widget');
-            const f = w && w.shadowRoot.querySelector('iframe');
-            return f && !f.hidden;
-        }""")
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while time.monotonic() < deadline:
-            for frame in self.page.frames:
-                if "/embed?" in frame.url:
-                    frame.wait_for_selector("#message", state="attached")
-                    return frame
-            self.page.wait_for_timeout(50)  # (time.sleep would not let Playwright hear of new frames)
-        raise AssertionError(f"the CareChat frame never loaded: {[f.url for f in self.page.frames]}")
+        return ready_frame(self.page)
 
     def focus(self) -> str:
         """What has focus on the council page: 'widget:<class or tag>' inside the widget, else the element's tag/id."""
@@ -566,8 +553,7 @@ def test_messages_from_another_site_are_ignored(tab: Tab, world) -> None:
     assert council.evaluate("() => document.querySelector('carechat-widget').shadowRoot.querySelector('iframe')") is None
 
     council.locator("carechat-widget .launch").click()
-    frame = next(f for f in _wait_frames(council) if "/embed?" in f.url)
-    frame.wait_for_selector("#message", state="attached")
+    frame = ready_frame(council)
     # The frame lives in the widget's shadow root, so other windows cannot even reach it through window.frames.
     assert elsewhere.evaluate("() => window.council.frames.length") == 0
     council.wait_for_timeout(500)
@@ -580,6 +566,18 @@ def test_messages_from_another_site_are_ignored(tab: Tab, world) -> None:
     council.evaluate("t => window.postMessage({type: 'carechat:signin', token: t}, location.origin)", token)
     assert signed_in_as(frame) == f"Signed in as {NAME}"
     assert tab.complaints == []
+
+
+def ready_frame(page: Any) -> Any:
+    """The CareChat iframe once its page has told the widget it is ready (the widget shows it then)."""
+    page.wait_for_function("""() => {
+        const w = document.querySelector('carechat-widget');
+        const f = w && w.shadowRoot.querySelector('iframe');
+        return f && !f.hidden;
+    }""")
+    frame = next((f for f in page.frames if "/embed?" in f.url), None)
+    assert frame is not None, [f.url for f in page.frames]
+    return frame
 
 
 FORGED = """([data, origin, from]) => {
@@ -618,15 +616,6 @@ def test_each_side_takes_messages_only_from_the_other_sides_window_and_origin(ta
     assert signed_in_as(frame) == f"Signed in as {NAME}"
 
 
-def _wait_frames(page: Any) -> list:
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if any("/embed?" in f.url for f in page.frames):
-            return page.frames
-        page.wait_for_timeout(50)
-    raise AssertionError("no CareChat frame")
-
-
 def test_a_site_not_configured_cannot_frame_carechat(tab: Tab, world) -> None:
     sites = world[1]
     refused: list[str] = []
@@ -646,11 +635,13 @@ def test_the_widget_on_a_site_not_configured_says_where_to_go_instead(tab: Tab, 
     sites = world[1]
     tab.page.goto(sites.elsewhere + "/widget")
     tab.page.locator("carechat-widget .launch").click()
-    fallback = tab.page.locator("carechat-widget .fallback")
+    fallback = tab.page.locator("carechat-widget div.fallback")
     fallback.wait_for(state="visible", timeout=TIMEOUT_MS)
     text = fallback.text_content()
     assert "can't open here" in text and "999" in text and "0800 1111" in text
     assert fallback.get_by_role("link", name="Open CareChat in a new tab").get_attribute("href") == sites.gateway + "/"
+    assert tab.page.locator("carechat-widget [role=status]").is_hidden()  # no longer "Opening CareChat..."
+    assert blocking(b.run_axe(tab.page, "widget-fallback")) == {}
 
 
 # ---------------------------------------------------------------- small screens, zoom, large text, axe
@@ -720,8 +711,7 @@ def test_with_the_browsers_largest_text_the_widget_grows_and_still_fits(world, t
         assert box["x"] >= 0 and box["x"] + box["width"] <= b.DESKTOP["width"]
         launcher.click()
         page.wait_for_function("() => document.querySelector('carechat-widget').shadowRoot.querySelector('dialog').open")
-        frame = next(f for f in _wait_frames(page) if "/embed?" in f.url)
-        frame.wait_for_selector("#message", state="attached")
+        frame = ready_frame(page)
         shown = page.evaluate(PANEL_BOX)
         assert (shown["x"], shown["y"], shown["width"], shown["height"]) == (0, 0, shown["vw"], shown["vh"])
         assert frame.evaluate("() => getComputedStyle(document.body).fontSize") == "34px"  # 1.0625rem of 32 px
@@ -835,8 +825,7 @@ def test_where_the_frame_may_keep_storage_the_chat_carries_on_across_pages_and_q
         def open_panel(path: str) -> Any:
             page.goto(sites.council + path)
             page.locator("carechat-widget .launch").click()
-            frame = next(f for f in _wait_frames(page) if "/embed?" in f.url)
-            frame.wait_for_selector("#message", state="attached")
+            frame = ready_frame(page)
             return frame
 
         frame = open_panel("/")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.personal.whose_question import asks_about_own
+from bot.knowledge.whose_question import asks_about_own
 
 
 @pytest.mark.parametrize("text", [

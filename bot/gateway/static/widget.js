@@ -17,8 +17,7 @@
   "use strict";
 
   var me = document.currentScript;
-  if (!me || !me.src || !window.HTMLDialogElement || !document.documentElement.attachShadow ||
-      document.querySelector("carechat-widget")) { return; }
+  if (!me || !me.src || !document.documentElement.attachShadow || document.querySelector("carechat-widget")) { return; }
 
   var GATEWAY = new URL(me.src).origin;
   var PAGE = window.location.origin;
@@ -120,10 +119,10 @@
     "@media (max-width:45em),(max-height:32em){dialog,dialog.left{inset:0;width:100%;height:100%;border:0;border-radius:0}}"
   ];
 
-  // Browsers without constructed stylesheets (before Safari 16.4): an inline <style> would need
-  // the council's CSP to allow inline styles, so instead the launcher gets its few styles through
-  // the CSSOM (which a CSP allows) and opens CareChat's own page in a new tab, not the panel.
-  var LEGACY = !("adoptedStyleSheets" in ShadowRoot.prototype) || !window.CSSStyleSheet;
+  // Browsers without constructed stylesheets or <dialog> (before Safari 16.4): an inline <style>
+  // would need the council's CSP to allow inline styles, so instead the launcher gets its few
+  // styles through the CSSOM (which a CSP allows) and opens CareChat's own page in a new tab.
+  var LEGACY = !("adoptedStyleSheets" in ShadowRoot.prototype) || !window.CSSStyleSheet || !window.HTMLDialogElement;
 
   function addStyles(root) {
     var sheet = new CSSStyleSheet();
@@ -173,7 +172,8 @@
   var bar = make("div", dialog, "", "bar");
   make("h2", bar, "CareChat").id = "carechat-title";
   var closeButton = button(bar, "Close", "close");
-  closeButton.autofocus = true;  // where showModal puts focus (not the first trap below)
+  var loading = make("p", dialog, "Opening CareChat\u2026", "fallback");
+  loading.setAttribute("role", "status");
   var fallback = make("div", dialog, "", "fallback");
   fallback.hidden = true;
   var endTrap = make("span", dialog, "", "trap");
@@ -222,6 +222,7 @@
       p.appendChild(document.createTextNode("."));
     }
     if (frame) { frame.hidden = true; }
+    loading.hidden = true;
     fallback.hidden = false;
   }
 
@@ -253,9 +254,10 @@
     frame.title = "CareChat chat";
     frame.referrerPolicy = "no-referrer";
     frame.src = GATEWAY + "/embed?origin=" + encodeURIComponent(PAGE);
+    frame.hidden = true;  // shown once the chat says it is ready (it loads all the same)
     // Loaded but silent: the browser refused to show it here (this site is not configured).
     frame.addEventListener("load", function () { if (!ready) { failAfter(2000); } });
-    dialog.insertBefore(frame, fallback);
+    dialog.insertBefore(frame, loading);
     failAfter(15000);
   }
 
@@ -271,7 +273,9 @@
     if (dialog.open) { return; }
     lastFocus = document.activeElement;
     opening = true;
-    dialog.showModal();
+    closeButton.autofocus = true;  // where showModal puts focus (not the first trap); set only now, so
+    dialog.showModal();            // it never takes focus from the council's page when it loads
+    closeButton.autofocus = false;
     opening = false;
     launcher.setAttribute("aria-expanded", "true");
     closeButton.focus();
@@ -361,6 +365,7 @@
         ready = true;
         window.clearTimeout(failTimer);
         fallback.hidden = true;
+        loading.hidden = true;
         frame.hidden = false;
         sendToken();
       } else if (data.type === "carechat:escape") {
