@@ -111,6 +111,22 @@ def content_problem(check: ContentCheck = content_problems) -> str | None:
             "run `python -m bot content check` to see them all, and fix them.")
 
 
+def gateway_problem(settings: Settings) -> str | None:
+    """Settings the gateway would refuse at start (tracker store URL, trusted proxies, embed
+    origins, retention and purge interval), found now rather than after the model has loaded."""
+    from bot.gateway.app import create_app
+    from bot.gateway.retention_schedule import add_retention_schedule
+    from bot.settings import ConfigurationError
+
+    if secret_problem(settings, production=True) is not None:
+        return None  # already reported; create_app would only repeat it
+    try:
+        add_retention_schedule(create_app(settings), settings)
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
+
+
 def production_problems(settings: Settings, content_check: ContentCheck = content_problems) -> list[str]:
     """Every reason these settings are unsafe for production, each one kind line; [] means start."""
     found = [
@@ -119,5 +135,6 @@ def production_problems(settings: Settings, content_check: ContentCheck = conten
         council_problem(settings),
         case_store_problem(settings),
         content_problem(content_check),
+        gateway_problem(settings),
     ]
     return [problem for problem in found if problem is not None]

@@ -113,6 +113,19 @@ def test_unknown_council_is_refused_naming_the_known_ones(safe: Settings) -> Non
         assert council in problem
 
 
+@pytest.mark.parametrize("setting, value, says", [
+    ("TRACKER_STORE_URL", "mysql://u:p@db/x", "'mysql'"),
+    ("CARECHAT_TRUSTED_PROXIES", "notanip", "CARECHAT_TRUSTED_PROXIES"),
+    ("CARECHAT_EMBED_ORIGINS", "https://council.example/path", "CARECHAT_EMBED_ORIGINS"),
+    ("CARECHAT_PURGE_INTERVAL_SECONDS", "0", "CARECHAT_PURGE_INTERVAL_SECONDS"),
+])
+def test_settings_the_gateway_would_refuse_are_refused_before_start(tmp_path: Path, setting, value, says) -> None:
+    settings = load_settings({**safe_env(tmp_path), setting: value})
+    upgrade_to_head(settings.case_store_url)
+    problem = only_problem(settings)
+    assert says in problem and "p@db" not in problem
+
+
 def test_known_councils_come_from_the_profiles() -> None:
     assert known_councils() == sorted(p.stem for p in (PROJECT_ROOT / "content" / "councils").glob("*.yml"))
 
