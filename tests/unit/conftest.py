@@ -54,3 +54,13 @@ def demo_store(case_store_url: str):
     factory = session_factory(case_store_url)
     load_demo(factory, DEMO_TODAY)
     return factory
+
+
+@pytest.fixture
+def writer(case_store_url: str):
+    """A Rasa-shaped tracker store (events table) on each backend, for the retention and erase tests."""
+    from tests.unit.test_retention_rasa_events import TrackerWriter
+
+    writer = TrackerWriter(case_store_url)
+    yield writer
+    writer.close()

@@ -21,26 +21,11 @@ from bot.gateway.sessions import COOKIE_NAME, SECURE_COOKIE_NAME
 from bot.personal.identity import verify_token
 from bot.personal.portal_signin import mint_signin_token
 from bot.settings import ConfigurationError, Settings, load_settings
+from tests.unit.gateway_fakes import FakeRasa, NoSignal
 
 SECRET = "embed-unit-test-secret-that-is-long-enough-0123456789"
 COUNCIL = "https://www.anytown.gov.uk"
 PORTAL = "https://portal.anytown.gov.uk:8443"
-
-
-class NoSignal:
-    """A safeguarding check that flags nothing (the safety path is tested in test_gateway_app.py)."""
-
-    def check(self, text: str) -> None:
-        return None
-
-
-class FakeRasa:
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response([{"recipient_id": "x", "text": "hello"}])
 
 
 def make_settings(rasa_url: str = "http://127.0.0.1:9", origins: str = f"{COUNCIL} {PORTAL}", **extra: str) -> Settings:

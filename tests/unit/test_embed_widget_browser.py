@@ -23,6 +23,7 @@ from bot.personal.identity import verify_token
 from bot.personal.portal_signin import mint_signin_token
 from bot.settings import Settings, load_settings
 from tests.e2e import browser as b
+from tests.unit.gateway_fakes import FakeRasa, NoSignal
 
 SECRET = "widget-browser-test-secret-that-is-long-enough-0123456789"
 CASE_REF = "WIDGET-42"
@@ -32,24 +33,6 @@ EXIT_URL = "https://www.bbc.co.uk/weather"
 NEUTRAL_PAGE = "<!doctype html><title>Weather</title><h1>Weather</h1>"
 WIDGET_LABEL = "Talk to CareChat"
 TIMEOUT_MS = 10_000
-
-
-class NoSignal:
-    """A safeguarding check that flags nothing (the safety path is tested in test_gateway_app.py)."""
-
-    def check(self, text: str) -> None:
-        return None
-
-
-class FakeRasa:
-    """Records what the gateway forwards (sender and metadata) and always answers the same."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response([{"recipient_id": "x", "text": REPLY}])
 
 
 def council_csp(gateway: str) -> str:
@@ -77,7 +60,7 @@ class Sites:
     (Playwright's sync API cannot run inside the test's event loop)."""
 
     def __init__(self) -> None:
-        self.rasa = FakeRasa()
+        self.rasa = FakeRasa(REPLY)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.runners: list[web.AppRunner] = []

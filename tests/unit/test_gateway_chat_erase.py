@@ -22,14 +22,10 @@ from bot.gateway import create_app
 from bot.gateway.chat_erase import DELETE_FAILED
 from bot.settings import ConfigurationError, load_settings
 from tests.unit.test_retention_rasa_events import TrackerWriter
+from tests.unit.gateway_fakes import NoSignal
 
 SECRET = "chat-erase-test-secret-that-is-long-enough-0123456789"
 PEOPLE = [{"case_ref": "FAKE-1", "display_name": "Pretend Pat", "situation": "test person"}]
-
-
-class NoWorries:
-    def check(self, text: str) -> Any:
-        return None
 
 
 class RasaThatRemembers:
@@ -70,17 +66,10 @@ def settings_for(tmp_path, rasa_url: str, tracker_url: str):
 
 
 async def gateway(settings) -> TestClient:
-    app = create_app(settings, demo_people=PEOPLE, matcher=NoWorries())
+    app = create_app(settings, demo_people=PEOPLE, matcher=NoSignal())
     client = TestClient(TestServer(app))
     await client.start_server()
     return client
-
-
-@pytest.fixture
-def writer(case_store_url: str):
-    writer = TrackerWriter(case_store_url)
-    yield writer
-    writer.close()
 
 
 @pytest_asyncio.fixture
@@ -185,7 +174,7 @@ async def test_a_database_failure_is_kind_and_keeps_the_conversation(tmp_path, r
 def test_an_unsupported_tracker_store_is_refused_at_start(tmp_path) -> None:
     settings = settings_for(tmp_path, "http://127.0.0.1:9", "mysql://u:p@db/x")
     with pytest.raises(ConfigurationError, match="'mysql'"):
-        create_app(settings, matcher=NoWorries())
+        create_app(settings, matcher=NoSignal())
 
 
 # ---- the page, in a real browser (Debian's Chromium via Playwright; skipped where there is none) ----
@@ -212,7 +201,7 @@ class GatewayInThread:
         await web.TCPSite(rasa_runner, "127.0.0.1", 0).start()
         rasa_port = rasa_runner.addresses[0][1]
         app = create_app(settings_for(tmp_path, f"http://127.0.0.1:{rasa_port}", tracker_url),
-                         demo_people=PEOPLE, matcher=NoWorries())
+                         demo_people=PEOPLE, matcher=NoSignal())
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()

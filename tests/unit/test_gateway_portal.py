@@ -23,28 +23,11 @@ from bot.gateway.sessions import COOKIE_NAME
 from bot.personal.identity import mint_token, verify_token
 from bot.personal.portal_signin import LEEWAY_SECONDS, mint_signin_token
 from bot.settings import Settings, load_settings
+from tests.unit.gateway_fakes import FakeRasa, NoSignal
 
 SECRET = "portal-gateway-test-secret-that-is-long-enough-0123456789"
 CASE_REF = "PORTAL-77"
 NAME = "Robin"
-
-
-class NoSignal:
-    """A safeguarding check that flags nothing (the safety path is tested in test_gateway_app.py)."""
-
-    def check(self, text: str) -> None:
-        return None
-
-
-class FakeRasa:
-    """Records what the gateway forwards, so a test can see whether a token went with a message."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response([{"recipient_id": "x", "text": "hello"}])
 
 
 def make_settings(rasa_url: str, demo_mode: bool) -> Settings:

@@ -41,13 +41,6 @@ def tracker_url(case_store_url: str) -> str:
 
 
 @pytest.fixture
-def writer(tracker_url: str):
-    writer = TrackerWriter(tracker_url)
-    yield writer
-    writer.close()
-
-
-@pytest.fixture
 def engine(tracker_url: str, writer: TrackerWriter):
     engine = tracker_engine(tracker_url)
     yield engine

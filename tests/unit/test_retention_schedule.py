@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -18,18 +17,11 @@ from bot.gateway import retention_schedule
 from bot.gateway.retention_schedule import RETENTION_TASK_KEY, add_retention_schedule
 from bot.ops import retention
 from bot.settings import ConfigurationError, load_settings
-from tests.unit.test_retention_rasa_events import TrackerWriter
+from tests.unit.gateway_fakes import NoSignal
 
 SECRET = "retention-schedule-secret-long-enough-0123456789"
 DAY = 86400.0
 INTERVAL = 0.2
-
-
-class NoWorries:
-    """The safeguarding check, stubbed: nothing here is about it."""
-
-    def check(self, text: str) -> Any:
-        return None
 
 
 def make_settings(tmp_path, tracker_url: str, interval: float = INTERVAL, days: str = "30"):
@@ -41,7 +33,7 @@ def make_settings(tmp_path, tracker_url: str, interval: float = INTERVAL, days: 
 
 
 async def start(settings) -> TestClient:
-    app = create_app(settings, matcher=NoWorries())
+    app = create_app(settings, matcher=NoSignal())
     add_retention_schedule(app, settings)
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -63,13 +55,6 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"postgresql+psycopg://carechat:pw@127.0.0.1:{port}/carechat"
-
-
-@pytest.fixture
-def writer(case_store_url: str):
-    writer = TrackerWriter(case_store_url)
-    yield writer
-    writer.close()
 
 
 async def test_old_conversations_go_while_running_and_recent_ones_stay(tmp_path, case_store_url, writer, caplog):
@@ -170,4 +155,4 @@ def test_settings_that_would_keep_conversations_for_ever_are_refused(tmp_path, c
     env = {"CARECHAT_TOKEN_SECRET": SECRET, "CARECHAT_VAR_DIR": str(tmp_path), **change}
     settings = load_settings(env)
     with pytest.raises(ConfigurationError, match=says):  # from create_app (the URL) or the schedule
-        add_retention_schedule(create_app(settings, matcher=NoWorries()), settings)
+        add_retention_schedule(create_app(settings, matcher=NoSignal()), settings)
