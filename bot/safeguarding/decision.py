@@ -17,8 +17,11 @@ UNSPECIFIED = "unspecified"
 
 #: Classifier score at or above which the full safety reply is given without a lexicon hit.
 RISK_SCORE = 0.95
-#: Classifier score at or above which a message gets the check-in.
-CHECK_IN_SCORE = 0.7
+#: Classifier score at or above which a message gets the check-in. 0.6 since training writers
+#: 10-12 (660 more look-alikes) lowered the scores of crises as well: on the held-out sets (dev,
+#: blind_final 1-5; never blind_final_6) 0.6 catches 8 more of 840 crisis messages for 4 more
+#: check-ins on 560 ordinary ones (docs/safeguarding.md).
+CHECK_IN_SCORE = 0.6
 #: A lexicon risk rule (not a strong one) needs this much agreement from the classifier for
 #: the full reply; below it the message gets the check-in ("my carer would kill me if I
 #: failed maths").
@@ -33,7 +36,9 @@ VETO_SCORE = 0.3
 STRONG_DOUBT_SCORE = 0.05
 #: Lower bar for a short reply straight after the bot answered: read with that turn.
 CONTEXT_SCORE = 0.4
-#: Lower bar for a message the bot was about to turn away as off-topic or unclear.
+#: Bar for a message the bot was about to turn away as off-topic or unclear. Since the check-in
+#: bar came down to 0.6 it is no lower than that one; lowering it to 0.5 was measured on the
+#: held-out sets: 3 more catches of 930 for 11 more check-ins on 560 ordinary messages.
 TURNED_AWAY_SCORE = 0.6
 #: "Short": a reply of at most this many words is read with the turn before it.
 SHORT_REPLY_WORDS = 12

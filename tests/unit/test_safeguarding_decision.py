@@ -53,10 +53,10 @@ def test_short_reply_after_the_bot_spoke_is_read_with_that_turn():
     assert d.decide(None, score, follows_bot_turn=True, text=long_text) is None
 
 
-def test_a_message_about_to_be_turned_away_is_checked_at_a_lower_bar():
+def test_a_message_about_to_be_turned_away_is_checked_from_its_own_bar():
     score = d.TURNED_AWAY_SCORE
-    assert d.decide(None, score) is None
     assert d.decide(None, score, turned_away=True).tier == CHECK_IN
+    assert d.decide(None, score - 0.01, turned_away=True) is None
 
 
 def test_thresholds_are_ordered():
