@@ -88,7 +88,7 @@ def decide(
         return Outcome(signal.tier, signal.category, "lexicon", signal.rule)
     if signal is not None and not signal.strong and score < VETO_SCORE and not intent_hit:
         signal = None
-    if signal is not None and signal.strong and score < STRONG_DOUBT_SCORE and not intent_hit:
+    if signal is not None and signal.strong and not signal.certain and score < STRONG_DOUBT_SCORE and not intent_hit:
         return Outcome(CHECK_IN, signal.category, "lexicon", signal.rule)
     if signal is not None and signal.tier == RISK and (signal.strong or score >= CONFIRM_SCORE):
         return Outcome(RISK, signal.category, "lexicon", signal.rule)

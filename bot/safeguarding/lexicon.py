@@ -46,6 +46,9 @@ class Lexicon:
     rules: tuple[Rule, ...]
     negative_rules: tuple[tuple[str, str], ...]
     strong: frozenset[str]
+    #: Strong rules the classifier may never soften to a check-in: the words the page itself
+    #: tells people to type when they need help ("help now").
+    certain: frozenset[str] = frozenset()
 
 
 class LexiconError(ValueError):
@@ -87,6 +90,9 @@ def parse_lexicon(data: dict) -> Lexicon:
     unknown = strong - seen
     if unknown:
         raise LexiconError(f"lexicon: 'strong' names unknown rules: {sorted(unknown)}")
+    certain = frozenset(data.get("certain") or [])
+    if certain - strong:
+        raise LexiconError(f"lexicon: 'certain' names rules that are not strong: {sorted(certain - strong)}")
     return Lexicon(
         categories=tuple(categories),
         labels=labels,
@@ -100,6 +106,7 @@ def parse_lexicon(data: dict) -> Lexicon:
         rules=tuple(rules),
         negative_rules=negative,
         strong=strong,
+        certain=certain,
     )
 
 

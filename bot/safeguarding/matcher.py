@@ -46,13 +46,15 @@ class Token:
 class Signal:
     """What fired: a category, a rule id and its tier (never any of the message's words).
 
-    ``strong``: the rule is unambiguous on its own, so no other net need agree.
+    ``strong``: the rule is unambiguous on its own, so no other net need agree; ``certain``: not
+    even the classifier's doubt softens it (the page's own "help now").
     """
 
     category: str
     rule: str
     tier: str
     strong: bool = False
+    certain: bool = False
 
 
 def _split_word(core: str) -> list[str]:
@@ -298,7 +300,7 @@ class SafeguardingMatcher:
                                          self.rank[self.category[m[0]]], m[1]))
         rule = best[0]
         strong = rule in self.lexicon.strong or rule == AGE_GAP_RULE
-        return Signal(self.category[rule], rule, self.tier[rule], strong)
+        return Signal(self.category[rule], rule, self.tier[rule], strong, rule in self.lexicon.certain)
 
 
 def age_gap_concern(text: str) -> bool:

@@ -67,3 +67,17 @@ def test_thresholds_are_ordered():
 def test_parse_data_has_no_text():
     outcome = d.decide(CHECK, d.VETO_SCORE, "suicide")
     assert set(outcome.as_parse_data()) == {"tier", "category", "source", "rule"}
+
+
+def test_a_certain_rule_is_never_softened_by_the_classifiers_doubt():
+    certain = Signal("immediate_danger", "immediate_danger.help_now_only", RISK, strong=True, certain=True)
+    assert d.decide(certain, 0.0).tier == RISK
+    strong_only = Signal("self_harm", "self_harm.word", RISK, strong=True)
+    assert d.decide(strong_only, 0.0).tier == CHECK_IN
+
+
+def test_help_now_alone_is_certain_in_the_lexicon():
+    from bot.safeguarding.matcher import default_matcher
+
+    found = default_matcher().check("help now")
+    assert found is not None and found.certain and found.tier == RISK
