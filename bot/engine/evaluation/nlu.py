@@ -34,17 +34,14 @@ from typing import Any, Iterable, Optional, Sequence
 
 import yaml
 
+from bot.knowledge.choose_card import COMPARE, FALLBACK, WHAT_IS
 from bot.knowledge.care_leavers.guided_check import ANSWER_INTENT, CHECK_CARD, CHECK_INTENT, STOP_INTENT
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
 #: Sets written by someone who saw neither the training data nor the code (tests/nlu_blind/README.md).
 BLIND_DIR = PROJECT_ROOT / "tests" / "nlu_blind"
-WHAT_IS = "ask_what_is"
-COMPARE = "compare_orders"
-ASK_TOPIC = "ask_topic"
 OUT_OF_SCOPE = "out_of_scope"
-FALLBACK = "nlu_fallback"
 SAFEGUARDING = "safeguarding_concern"
 #: Predictions that give no domain answer: what an out-of-scope message should get.
 #: A typed check answer or "stop" outside the check gets "that check has finished" (no card).
@@ -234,11 +231,6 @@ def named_term_cards(entities: Iterable[dict], library) -> list[str]:
     return named
 
 
-def answering_intents(library) -> frozenset[str]:
-    """Intents whose rule runs ``action_answer_topic``: what-is, button topics and every topic intent."""
-    return frozenset({WHAT_IS, ASK_TOPIC} | {i for c in library.cards.values() for i in c.intents})
-
-
 def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str], bool]:
     """The card the deployed bot shows someone not signed in, and whether it turned the message away.
 
@@ -262,10 +254,8 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     return (found.card.id if found.card is not None else None), found.off_topic
 
 
-def score_item(item: HoldoutItem, parsed: Parsed, library, answering: frozenset[str] | None = None,
-               scope=None) -> Outcome:
+def score_item(item: HoldoutItem, parsed: Parsed, library, scope=None) -> Outcome:
     """Score one parsed item. ``scope`` (:class:`bot.knowledge.scope.TopicScope`): the deployed scope check."""
-    answering = answering if answering is not None else answering_intents(library)
     expected = expected_intent(item, library)
     answer: Optional[str] = None
     off_topic = False
@@ -415,8 +405,7 @@ def score(items: Sequence[HoldoutItem], parses: Sequence[Parsed], library, *, mo
         from bot.knowledge.scope import load_scope
 
         scope = load_scope(library)
-    answering = answering_intents(library)
-    outcomes = [score_item(i, p, library, answering, scope) for i, p in zip(items, parses)]
+    outcomes = [score_item(i, p, library, scope) for i, p in zip(items, parses)]
     intents, micro, macro = score_labels([(o.expected_intent, o.predicted_intent) for o in outcomes])
     return HoldoutResult(
         model=model, holdout_dir=holdout_dir, outcomes=outcomes, intents=intents, intent_micro=micro,
