@@ -82,7 +82,8 @@ clean:
 # MODEL=path/to/model.tar.gz uses that model; by default the model for the current inputs
 # (trained first if missing, as `python -m bot train` does).
 # make eval CV=1 adds 3-fold cross-validation (trains three models: slow).
-# make bench TRAIN=0 skips the timed `rasa train`; QUICK=1 sends a few turns per scenario.
+# make bench TRAIN=0 skips the timed `rasa train`; QUICK=1 sends a few turns per scenario;
+# SCALE=0 skips the scale-out part (one replica against two behind HAProxy, needs PostgreSQL and Redis).
 EVAL_MODEL = $(if $(MODEL),--model $(abspath $(MODEL)),)
 
 eval: envs pipeline
@@ -91,3 +92,4 @@ eval: envs pipeline
 bench: envs pipeline
 	@$(APP_PY) -m bot.evaluation.bench $(EVAL_MODEL) \
 		$(if $(filter 0 no false,$(TRAIN)),--no-train,) $(if $(filter 1 yes true,$(QUICK)),--quick,)
+	@$(if $(filter 0 no false,$(SCALE)),echo "  scale bench skipped (SCALE=0)",$(APP_PY) -m bot.evaluation.scale_bench $(EVAL_MODEL) $(if $(filter 1 yes true,$(QUICK)),--quick,))

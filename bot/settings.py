@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,7 @@ DEFAULT_BIND_HOST = "127.0.0.1"
 DEFAULT_PURGE_INTERVAL_SECONDS = 3600.0
 DEFAULT_MAX_IN_FLIGHT = 64
 DEFAULT_RATE_LIMIT_PER_ADDRESS = 60
+DEFAULT_RATE_LIMIT_PER_SESSION = 30
 DEFAULT_PORTAL_MAX_TTL_SECONDS = 300
 
 #: Shortest token secret accepted outside demo mode: HS256 wants a key at least as long as its hash.
@@ -81,6 +83,8 @@ class Settings:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     #: Chat messages per minute from one client address (all its cookies together).
     rate_limit_per_address: int = DEFAULT_RATE_LIMIT_PER_ADDRESS
+    #: Chat messages per minute from one chat (one session); load tests raise it.
+    rate_limit_per_session: int = DEFAULT_RATE_LIMIT_PER_SESSION
     #: Who signs the one-time sign-in tokens of the council's young-person portal, and for whom.
     portal_issuer: str = "council-portal"
     portal_audience: str = "carechat-portal-signin"
@@ -88,6 +92,13 @@ class Settings:
     portal_max_ttl_seconds: int = DEFAULT_PORTAL_MAX_TTL_SECONDS
     #: Origins of council pages allowed to embed the chat widget (frame-ancestors).
     embed_origins: tuple[str, ...] = ()
+    #: Where the gateway keeps web sessions and used portal sign-ins: empty for this process's
+    #: memory (one gateway), or ``redis://host:port/db`` (``rediss://`` for TLS) for a Redis that
+    #: several gateways share, so any of them serves any browser and a restart signs nobody out.
+    session_store_url: str = ""
+    #: Rasa's lock store (LOCK_STORE_URL): redis://host:port/db so that several Rasa replicas
+    #: take a conversation's turns one at a time; empty = in memory (one Rasa process).
+    lock_store_url: str = ""
 
     @property
     def tracker_db_path(self) -> Path:
@@ -139,10 +150,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secure_cookies=_flag(env.get("CARECHAT_SECURE_COOKIES"), default=False),
         max_in_flight=int(env.get("CARECHAT_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT)),
         rate_limit_per_address=int(env.get("CARECHAT_RATE_LIMIT_PER_ADDRESS", DEFAULT_RATE_LIMIT_PER_ADDRESS)),
+        rate_limit_per_session=int(env.get("CARECHAT_RATE_LIMIT_PER_SESSION", DEFAULT_RATE_LIMIT_PER_SESSION)),
         portal_issuer=env.get("CARECHAT_PORTAL_ISSUER", "council-portal"),
         portal_audience=env.get("CARECHAT_PORTAL_AUDIENCE", "carechat-portal-signin"),
         portal_max_ttl_seconds=int(env.get("CARECHAT_PORTAL_MAX_TTL_SECONDS", DEFAULT_PORTAL_MAX_TTL_SECONDS)),
         embed_origins=_list(env.get("CARECHAT_EMBED_ORIGINS")),
+        lock_store_url=env.get("LOCK_STORE_URL", "").strip(),
+        session_store_url=env.get("CARECHAT_SESSION_STORE_URL", "").strip(),
     )
 
 
@@ -176,3 +190,40 @@ def require_safe_secret(settings: Settings) -> None:
     problem = secret_problem(settings)
     if problem is not None:
         raise ConfigurationError(problem)
+
+
+#: The URL forms CARECHAT_SESSION_STORE_URL takes (plain and TLS Redis).
+SESSION_STORE_SCHEMES = ("redis", "rediss")
+
+
+def _redis_url_fault(url: str) -> str | None:
+    """What is wrong with a Redis URL, in a few words, or None; never repeats the URL (it may hold a password)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "its port is not a number from 1 to 65535"
+    if parts.scheme.lower() not in SESSION_STORE_SCHEMES:
+        return "it does not start with redis:// or rediss://"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "its port is not a number from 1 to 65535"
+    database = parts.path.lstrip("/")
+    if parts.path not in ("", "/") and not (database.isdigit() and database.isascii()):
+        return "the part after the host must be a database number, such as /0"
+    if parts.query or parts.fragment:
+        return "it has a ?query or #fragment, which CareChat does not use"
+    return None
+
+
+def session_store_problem(settings: Settings) -> str | None:
+    """Why CARECHAT_SESSION_STORE_URL cannot be used, as one kind line, or None (empty means memory)."""
+    if not settings.session_store_url:
+        return None
+    fault = _redis_url_fault(settings.session_store_url)
+    if fault is None:
+        return None
+    return (f"CARECHAT_SESSION_STORE_URL is not a Redis URL CareChat can use ({fault}): set it to "
+            "redis://host:6379/0 (rediss:// for TLS, redis://:password@host:6379/0 with a password), "
+            "or leave it empty to keep sessions in this gateway's memory.")

@@ -1,4 +1,4 @@
-"""Rasa's own command line, with CareChat's one speed fix applied (engine environment).
+"""Rasa's own command line, with CareChat's speed fix and exactly-once turns (engine environment).
 
     .venv-engine/bin/python -m bot.engine.rasa_server run --model M ...
 
@@ -7,11 +7,19 @@ the (constant) schema against its metaschema: about 60 ms of a 120 ms knowledge 
 (``make bench`` profiles a turn). Building the validator once gives the same answer in about
 2 ms. A reply that fails goes back to Rasa's own method, so errors read exactly as before.
 Plain ``rasa run`` still works; it is just slower.
+
+It also installs ``bot.engine.turn_replay``: a message resent after a fault (same ``turn_id``)
+that Rasa already handled gets the same replies again instead of a second turn, and long
+conversations keep a bounded history; and ``bot.engine.strict_tracker_store``: a tracker store
+failure fails the turn (to be sent again) instead of Rasa's fall-back to one process's memory.
+Plain ``rasa run`` lacks these, so behind a load balancer use this module (``bot.ops.stack`` does).
 """
 from __future__ import annotations
 
 import sys
 from typing import Callable
+
+from bot.engine import strict_tracker_store, turn_replay
 
 
 def cache_action_reply_validation() -> Callable[[], None]:
@@ -42,6 +50,8 @@ def cache_action_reply_validation() -> Callable[[], None]:
 
 def main() -> None:
     cache_action_reply_validation()
+    turn_replay.install()
+    strict_tracker_store.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -24,6 +24,12 @@ BUSY = (
     "CareChat is very busy right now. Please try again in a moment. "
     f"If you are in danger, call {helplines.EMERGENCY}."
 )
+#: The shared session store (Redis) cannot be reached: nothing is lost, and the same session
+#: works again once it is back. A worrying chat message gets the safety reply instead.
+STORE_DOWN = (
+    "We're having a short technical problem. Please try again in a moment. "
+    f"If you are in danger, call {helplines.EMERGENCY}."
+)
 #: A request another website made the browser send (a page of ours never does this).
 CROSS_SITE = (
     "Sorry, CareChat only answers messages sent from its own page. "

@@ -31,7 +31,7 @@ from bot.gateway import api_errors
 from bot.gateway.api_errors import ApiError, error_response
 from bot.gateway.client_address import TrustedProxies, limit_key, parse_trusted_proxies
 from bot.gateway.embed import SESSION_HEADER, add_embed_routes, header_session
-from bot.gateway.rasa_client import RasaUnavailable, default_client, send_to_rasa
+from bot.gateway.rasa_client import RESEND_DELAYS_SECONDS, RasaUnavailable, default_client, send_turn
 from bot.gateway.security import (
     UNSAFE_METHODS,
     Handler,
@@ -40,23 +40,25 @@ from bot.gateway.security import (
     runner_options,
     security_headers_hook,
 )
+from bot.gateway.session_store import SessionBackend, StoreUnavailable, changed_fields, snapshot
 from bot.gateway.sessions import (
     AUDIENCES,
     DEFAULT_RATE_LIMIT,
     AddressLimiter,
     InFlightLimit,
     Session,
-    SessionStore,
-    allow_message,
     cookie_name,
+    new_sender_id,
     sign_in,
     sign_out,
     start_new_conversation,
 )
-from bot.gateway.validation import MAX_BODY_BYTES, parse_chat, read_json_object
+from bot.gateway.store_choice import StoreChoice, redis_link, session_backend, shared_used_signins
+from bot.gateway.validation import MAX_BODY_BYTES, ChatInput, parse_chat, read_json_object
+from bot.turn_ids import TURN_ID_KEY
 from bot.knowledge.about_carechat import retention_phrase
 from bot.personal.identity import mint_token
-from bot.personal.portal_signin import UsedSignins
+from bot.personal.portal_signin import SharedUsedSignins, UsedSignins
 from bot.safeguarding.lexicon import CHECK_IN, RISK
 from bot.settings import ConfigurationError, Settings, load_settings, require_safe_secret
 
@@ -80,9 +82,11 @@ SAFETY_PAYLOADS = frozenset({"/get_help_now", "/safety_not_ok"})
 #: New sessions one address may start per minute, as a share of its messages per minute: a
 #: real visitor sends several messages per session, a cookie-dropping flood one per session.
 NEW_SESSIONS_PER_ADDRESS_SHARE = 3
+#: The chat route: the one whose refusals still give a worrying message the safety reply.
+CHAT_PATH = "/api/chat"
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
-STORE_KEY = web.AppKey("session_store", SessionStore)
+STORE_KEY = web.AppKey("session_store", SessionBackend)
 DEMO_PEOPLE_KEY = web.AppKey("demo_people", dict)
 CLIENT_KEY = web.AppKey("http_client", aiohttp.ClientSession)
 CLIENT_FACTORY_KEY = web.AppKey("http_client_factory", object)
@@ -97,6 +101,8 @@ NEW_SESSION_LIMIT_KEY = web.AppKey("new_session_limit", AddressLimiter)
 IN_FLIGHT_KEY = web.AppKey("in_flight", InFlightLimit)
 SESSION_KEY = web.RequestKey("session", Session)
 SESSION_ID_KEY = web.RequestKey("session_id", str)
+#: Set by :func:`_rotate_session`: the session middleware gives the session a new id once the handler is done.
+ROTATE_KEY = web.RequestKey("rotate_session", bool)
 
 
 class SafeguardingSignal(Protocol):
@@ -157,7 +163,8 @@ def _set_session_cookie(request: web.Request, response: web.StreamResponse, sess
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Attach the server-side session, if any; start one only for a POST; (re)issue the cookie when its id is new.
+    """Attach the server-side session, if any; start one only for a POST; save what the handler
+    changed; (re)issue the cookie when its id is new.
 
     A GET with no (live) cookie answers as an anonymous visitor and sets nothing. Starting a
     session counts against the client address's new-session limit; past it the request gets
@@ -165,6 +172,11 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     The widget's embed page sends its id in the ``X-CareChat-Session`` header instead (a cookie
     would be a third-party one there): its session is the header's alone, and a new id goes
     back in that header, never in a cookie (``bot.gateway.embed``).
+
+    Handlers change the session in place and never save it: this does, after the handler
+    (:func:`_commit_session`). If the session store cannot be reached, the request gets a kind
+    503 (a worrying chat message the safety reply), never a new anonymous session in place of
+    the one it could not read.
     """
     if not _uses_session(request.path):
         return await handler(request)
@@ -172,16 +184,26 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     in_header, incoming = header_session(request)
     if not in_header:
         incoming = request.cookies.get(cookie_name(request.app[SETTINGS_KEY].secure_cookies))
-    session = store.get(incoming)
-    if session is not None:
-        request[SESSION_KEY] = session
-        request[SESSION_ID_KEY] = incoming
-    elif _starts_session(request):
-        if not request.app[NEW_SESSION_LIMIT_KEY].allow(_limit_key(request)):
-            logger.warning("new session refused: one address is starting too many")
-            return await _refuse_new_session(request)
-        request[SESSION_ID_KEY], request[SESSION_KEY] = store.create()
+    try:
+        session = await store.get(incoming)
+        if session is not None:
+            request[SESSION_KEY] = session
+            request[SESSION_ID_KEY] = incoming
+        elif _starts_session(request):
+            if not request.app[NEW_SESSION_LIMIT_KEY].allow(_limit_key(request)):
+                logger.warning("new session refused: one address is starting too many")
+                return await _refuse_new_session(request)
+            request[SESSION_ID_KEY], request[SESSION_KEY] = await store.create()
+    except StoreUnavailable:
+        return await _store_down(request, None)
+    before = snapshot(request.get(SESSION_KEY))
     response = await handler(request)
+    try:
+        await _commit_session(request, before)
+    except StoreUnavailable:
+        if request.path != CHAT_PATH:
+            raise ApiError(503, api_errors.STORE_DOWN) from None
+        # The chat answer (perhaps the safety reply) still goes out; only a changed audience is lost.
     session_id = request.get(SESSION_ID_KEY)
     if session_id is not None and session_id != incoming:
         if in_header:
@@ -191,11 +213,32 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
+async def _commit_session(request: web.Request, before: dict[str, Optional[str]]) -> None:
+    """Write back what the handler did to the session: a new id (sign-in/out), or the fields it changed."""
+    session: Optional[Session] = request.get(SESSION_KEY)
+    if session is None:
+        return
+    store = request.app[STORE_KEY]
+    if request.get(ROTATE_KEY):
+        request[SESSION_ID_KEY] = await store.rotate(request.get(SESSION_ID_KEY), session)
+        return
+    changed = changed_fields(before, session)
+    if changed:
+        await store.save(request[SESSION_ID_KEY], session, changed)
+
+
 async def _refuse_new_session(request: web.Request) -> web.Response:
     """The rate-limit reply without a session: for a chat message, the same path as any limited one."""
-    if request.path == "/api/chat":
+    if request.path == CHAT_PATH:
         return await _rate_limited(request, None)
     raise ApiError(429, api_errors.RATE_LIMITED)
+
+
+async def _store_down(request: web.Request, session: Optional[Session]) -> web.Response:
+    """The session store cannot be reached: a kind 503; a worrying chat message still gets the safety reply."""
+    if request.path == CHAT_PATH:
+        return await _refused_chat(request, session, 503, api_errors.STORE_DOWN)
+    raise ApiError(503, api_errors.STORE_DOWN)
 
 
 @web.middleware
@@ -216,6 +259,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         return error_response(exc.status, exc.message)
+    except StoreUnavailable:  # already logged by type; nothing was lost, the same session works again later
+        return error_response(503, api_errors.STORE_DOWN)
     except web.HTTPException as exc:
         if not request.path.startswith("/api/") or exc.status < 400:
             raise
@@ -234,14 +279,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 def _rotate_session(request: web.Request) -> None:
     """New cookie id on sign-in/out, so an id captured earlier is worthless.
 
-    Every POST has a session (the middleware starts one); a request without one gets a fresh one.
+    The session middleware does it once the handler is done (the old id dies then, before the
+    response leaves). Every POST has a session (the middleware starts one); a request without
+    one gets a fresh one.
     """
-    store = request.app[STORE_KEY]
-    session_id = request.get(SESSION_ID_KEY)
-    if session_id is None:
-        request[SESSION_ID_KEY], request[SESSION_KEY] = store.create()
-        return
-    request[SESSION_ID_KEY] = store.rotate(session_id, request[SESSION_KEY])
+    if request.get(SESSION_KEY) is None:
+        request[SESSION_KEY] = Session(sender_id=new_sender_id(), last_seen=time.monotonic())
+    request[ROTATE_KEY] = True
 
 
 def _session_state(request: web.Request) -> dict[str, Any]:
@@ -287,6 +331,12 @@ async def _probe(client: aiohttp.ClientSession, url: str) -> dict[str, str]:
         return {"status": "down", "reason": "timeout"}
     except aiohttp.ClientError:
         return {"status": "down", "reason": "unreachable"}
+
+
+async def livez(request: web.Request) -> web.Response:
+    """This gateway is up (for a load balancer): it can answer, and give the safety reply, even
+    while Rasa is down, so it stays in rotation; /healthz says whether everything behind it is."""
+    return web.json_response({"status": "ok"})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -347,10 +397,12 @@ async def chat(request: web.Request) -> web.Response:
     """
     app = request.app
     session: Session = request[SESSION_KEY]
+    try:
+        within = await app[STORE_KEY].allow_message(request[SESSION_ID_KEY], session, app[RATE_LIMIT_KEY])
+    except StoreUnavailable:
+        return await _store_down(request, session)
     # The session's own limit first: a tab already over it does not use up its address's share.
-    if not allow_message(session, clock=app[CLOCK_KEY], limit=app[RATE_LIMIT_KEY]) or not app[
-        ADDRESS_LIMIT_KEY
-    ].allow(_limit_key(request)):
+    if not within or not app[ADDRESS_LIMIT_KEY].allow(_limit_key(request)):
         return await _rate_limited(request, session)
     chat_input = parse_chat(await read_json_object(request))
     if chat_input.audience is not None:
@@ -362,23 +414,25 @@ async def chat(request: web.Request) -> web.Response:
         logger.warning("busy: %d chat turns already with rasa", gate.count)
         return await _refused(app, tier, session.audience, 503, api_errors.BUSY)
     try:
-        return await _forward_turn(app, session, chat_input.message, tier, checked_from)
+        return await _forward_turn(app, session, chat_input, tier, checked_from)
     finally:
         gate.leave()
 
 
 async def _forward_turn(
-    app: web.Application, session: Session, message: str, tier: Optional[str], checked_from: float
+    app: web.Application, session: Session, chat_input: ChatInput, tier: Optional[str], checked_from: float
 ) -> web.Response:
-    """One chat turn with Rasa (the in-flight limit is held by the caller)."""
+    """One chat turn with Rasa (the in-flight limit is held by the caller).
+
+    The turn id goes with it, so a resend of this turn (by the page, the load balancer or
+    :func:`send_turn`) is handled once by Rasa (``bot.engine.turn_replay``).
+    """
     settings = app[SETTINGS_KEY]
-    forward = send_to_rasa(
-        app[CLIENT_KEY],
-        settings.rasa_url,
-        session.sender_id,
-        message,
-        build_metadata(session, settings),
-    )
+    metadata = build_metadata(session, settings)
+    metadata[TURN_ID_KEY] = chat_input.turn_id
+    # A worrying message is not resent: if Rasa cannot take it at once, the safety reply comes now.
+    forward = send_turn(app[CLIENT_KEY], settings.rasa_url, session.sender_id, chat_input.message, metadata,
+                        delays=() if tier is not None else RESEND_DELAYS_SECONDS)
     if tier is not None:
         # The deadline counts the check itself, so a long message cannot push the reply past it.
         deadline = max(0.1, SAFETY_DEADLINE_SECONDS - (time.monotonic() - checked_from))
@@ -397,6 +451,11 @@ async def _forward_turn(
 
 async def _rate_limited(request: web.Request, session: Optional[Session]) -> web.Response:
     """Too many messages (or new sessions): not forwarded, but a worrying one still gets the safety reply at once."""
+    return await _refused_chat(request, session, 429, api_errors.RATE_LIMITED)
+
+
+async def _refused_chat(request: web.Request, session: Optional[Session], status: int, message: str) -> web.Response:
+    """A chat message that cannot go to Rasa: the kind ``message``, or the safety reply at once if it is worrying."""
     try:
         chat_input = parse_chat(await read_json_object(request))
     except ApiError:
@@ -405,7 +464,7 @@ async def _rate_limited(request: web.Request, session: Optional[Session]) -> web
     audience = (chat_input.audience if chat_input is not None else None) or (
         session.audience if session is not None else None
     )
-    return await _refused(request.app, tier, audience, 429, api_errors.RATE_LIMITED)
+    return await _refused(request.app, tier, audience, status, message)
 
 
 async def _refused(
@@ -570,12 +629,12 @@ def create_app(
     demo_people: list[dict] | None = None,
     http_client_factory: HttpClientFactory | None = None,
     *,
-    session_store: SessionStore | None = None,
+    session_store: StoreChoice = None,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     clock: Callable[[], float] = time.monotonic,
     matcher: Optional[SafeguardingMatcher] = None,
     new_session_limit: Optional[int] = None,
-    used_signins: Optional[UsedSignins] = None,
+    used_signins: Optional[UsedSignins | SharedUsedSignins] = None,
 ) -> web.Application:
     """Build the gateway application.
 
@@ -585,12 +644,16 @@ def create_app(
     (tests pass stubs). ``rate_limit`` is messages per session per minute; per address it is
     ``settings.rate_limit_per_address``, and ``new_session_limit`` new sessions per address per
     minute (default: a ``NEW_SESSIONS_PER_ADDRESS_SHARE``th of the per-address message limit).
-    ``used_signins`` records redeemed portal sign-in tokens (default: this process's memory).
-    Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret, or
-    when ``CARECHAT_TRUSTED_PROXIES`` holds something that is not an address or range.
+    ``session_store`` (an in-memory ``SessionStore`` or any ``SessionBackend``) and ``used_signins``
+    (redeemed portal sign-in tokens) default to the Redis named by ``CARECHAT_SESSION_STORE_URL``,
+    or this process's memory when it is empty.
+    Raises :class:`bot.settings.ConfigurationError` outside demo mode with the dev secret, when
+    ``CARECHAT_TRUSTED_PROXIES`` holds something that is not an address or range, or when
+    ``CARECHAT_SESSION_STORE_URL`` is not a usable Redis URL.
     """
     require_safe_secret(settings)
     trusted: TrustedProxies = parse_trusted_proxies(settings.trusted_proxies)
+    link = redis_link(settings)
     app = web.Application(
         # error_middleware twice: inside, so a handler's error still gets the new session's
         # cookie; outside, for the refusals the cross-site and session middlewares raise.
@@ -604,7 +667,7 @@ def create_app(
         new_session_limit = max(1, settings.rate_limit_per_address // NEW_SESSIONS_PER_ADDRESS_SHARE)
     app[NEW_SESSION_LIMIT_KEY] = AddressLimiter(new_session_limit, clock=clock)
     app[IN_FLIGHT_KEY] = InFlightLimit(settings.max_in_flight)
-    app[STORE_KEY] = session_store if session_store is not None else SessionStore(clock=clock)
+    app[STORE_KEY] = session_backend(session_store, link, clock)
     app[DEMO_PEOPLE_KEY] = _normalise_demo_people(demo_people) if settings.demo_mode else {}
     app[RATE_LIMIT_KEY] = rate_limit
     app[CLOCK_KEY] = clock
@@ -618,8 +681,9 @@ def create_app(
 
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     app.router.add_get("/api/session", session_info)
-    app.router.add_post("/api/chat", chat)
+    app.router.add_post(CHAT_PATH, chat)
     # Quick exit beacons sign-out in every mode, so a shared device keeps nothing on the server side either.
     app.router.add_post("/api/signout", signout_handler)
     app.router.add_post("/api/restart", restart_handler)
@@ -630,7 +694,9 @@ def create_app(
     from bot.gateway.chat_erase import add_erase_routes
     from bot.gateway.portal import add_portal_routes
 
-    add_portal_routes(app, used_signins)
+    add_portal_routes(app, used_signins if used_signins is not None else shared_used_signins(link))
+    if link is not None:
+        app.on_cleanup.append(link.close)
     add_erase_routes(app)
     add_embed_routes(app)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
@@ -655,7 +721,7 @@ def main() -> int:
     settings = load_settings()
     try:
         require_safe_secret(settings)
-        app = create_app(settings, demo_people=_load_demo_people(settings))
+        app = create_app(settings, demo_people=_load_demo_people(settings), rate_limit=settings.rate_limit_per_session)
         # Only the running gateway purges on a schedule (not every app a test builds).
         from bot.gateway.retention_schedule import add_retention_schedule
 

@@ -7,19 +7,28 @@ that was signed in before is signed out, so a stale or someone else's sign-in ne
 """
 from __future__ import annotations
 
+import inspect
 import logging
+from typing import Union
 
 from aiohttp import web
 
 from bot.gateway.api_errors import ApiError
 from bot.gateway.sessions import sign_in, sign_out
 from bot.gateway.validation import read_json_object
-from bot.personal.portal_signin import InMemoryUsedSignins, SigninRejected, UsedSignins, redeem
+from bot.personal.portal_signin import (
+    AwaitableUsedSignins,
+    InMemoryUsedSignins,
+    SharedUsedSignins,
+    SigninRejected,
+    UsedSignins,
+    redeem_shared,
+)
 
 logger = logging.getLogger(__name__)
 
 PORTAL_SIGNIN_PATH = "/api/portal/signin"
-USED_SIGNINS_KEY = web.AppKey("portal_used_signins", UsedSignins)
+USED_SIGNINS_KEY = web.AppKey("portal_used_signins", SharedUsedSignins)
 
 #: The one message for every failed sign-in (bad body or bad token).
 SIGNIN_FAILED = (
@@ -58,7 +67,9 @@ async def portal_signin_handler(request: web.Request) -> web.Response:
 
     try:
         token = await _token_from_body(request)
-        signin = redeem(token, request.app[SETTINGS_KEY], request.app[USED_SIGNINS_KEY])
+        # If the shared record cannot be reached, StoreUnavailable goes on to the error middleware:
+        # a kind 503, the link not used up, and whoever was signed in stays signed in.
+        signin = await redeem_shared(token, request.app[SETTINGS_KEY], request.app[USED_SIGNINS_KEY])
     except (ApiError, SigninRejected) as exc:
         reason = exc.reason if isinstance(exc, SigninRejected) else "bad_body"
         logger.info("portal sign-in refused: %s", reason)  # the reason word only: no token, no case ref
@@ -71,10 +82,16 @@ async def portal_signin_handler(request: web.Request) -> web.Response:
     return web.json_response(_session_state(request))
 
 
-def add_portal_routes(app: web.Application, used_signins: UsedSignins | None = None) -> None:
+def add_portal_routes(app: web.Application,
+                      used_signins: Union[UsedSignins, SharedUsedSignins, None] = None) -> None:
     """Add the portal sign-in route (in demo mode and outside it) and the record of used tokens.
 
-    ``used_signins`` defaults to one gateway's in-memory record; several gateways need a shared one.
+    ``used_signins`` defaults to one gateway's in-memory record; several gateways share one in
+    Redis (``bot.gateway.redis_signins``, chosen by ``CARECHAT_SESSION_STORE_URL``).
     """
-    app[USED_SIGNINS_KEY] = used_signins if used_signins is not None else InMemoryUsedSignins()
+    if used_signins is None:
+        used_signins = InMemoryUsedSignins()
+    if not inspect.iscoroutinefunction(used_signins.claim):
+        used_signins = AwaitableUsedSignins(used_signins)
+    app[USED_SIGNINS_KEY] = used_signins
     app.router.add_post(PORTAL_SIGNIN_PATH, portal_signin_handler)

@@ -2,9 +2,11 @@
 
 The browser only ever holds a random cookie id. Everything that matters (the Rasa
 sender id, who is signed in, the chosen audience) stays on the server, so a stolen or
-guessed sender id is useless and a cookie cannot claim to be someone else. Sessions live
-in memory: one gateway process per machine is the supported setup, and a restart simply
-starts fresh conversations.
+guessed sender id is useless and a cookie cannot claim to be someone else. By default
+sessions live in this process's memory (:class:`SessionStore`): one gateway, and a restart
+starts fresh conversations. With ``CARECHAT_SESSION_STORE_URL`` they live in a Redis that
+several gateways share (``bot.gateway.redis_sessions``); the gateway reaches either through
+``bot.gateway.session_store``, which also saves every change a request makes.
 
 The limits that protect the single Rasa process live here too: per session
 (:func:`allow_message`), per client address (:class:`AddressLimiter`) and across everyone
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bot.knowledge.audiences import READERS
+from bot.settings import DEFAULT_RATE_LIMIT_PER_SESSION
 
 COOKIE_NAME = "carechat_session"
 #: The cookie's name when served over TLS: browsers only accept a ``__Host-`` cookie that is
@@ -26,7 +29,7 @@ COOKIE_NAME = "carechat_session"
 SECURE_COOKIE_NAME = "__Host-carechat_session"
 DEFAULT_IDLE_SECONDS = 30 * 60
 DEFAULT_MAX_SESSIONS = 10_000
-DEFAULT_RATE_LIMIT = 30
+DEFAULT_RATE_LIMIT = DEFAULT_RATE_LIMIT_PER_SESSION
 DEFAULT_RATE_WINDOW_SECONDS = 60.0
 #: How many client addresses the per-address limits remember at most (each holds at most
 #: ``limit`` timestamps), so a flood from many addresses cannot grow memory without bound.

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,14 +16,29 @@ from bot.gateway.sessions import AUDIENCES
 MAX_MESSAGE_CHARS = 1000
 #: Whole request body cap; generous enough for 1000 characters written as JSON escapes.
 MAX_BODY_BYTES = 16 * 1024
+#: A turn id the page chose: url-safe random characters. One per message, the same on every resend.
+TURN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+#: More resends than a page makes in its retry window are refused as malformed.
+MAX_ATTEMPT = 50
 
 
 @dataclass(frozen=True)
 class ChatInput:
-    """A checked chat message and the optional audience the page sent with it."""
+    """A checked chat message, the optional audience, and which turn (and which try at it) this is.
+
+    ``turn_id`` identifies one message the person sent, across every resend of it, so that a
+    message resent after a fault is handled once (``bot.engine.turn_replay``). A page that sends
+    none (an older page) gets a fresh one per request: it is then never resent.
+    """
 
     message: str
     audience: str | None
+    turn_id: str = ""
+    attempt: int = 1
+
+    @property
+    def is_resend(self) -> bool:
+        return self.attempt > 1
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
@@ -62,4 +79,23 @@ def parse_chat(data: dict[str, Any]) -> ChatInput:
         audience = None
     elif audience not in AUDIENCES:
         raise ApiError(400, api_errors.BAD_AUDIENCE)
-    return ChatInput(message=text, audience=audience)
+    return ChatInput(message=text, audience=audience, turn_id=_turn_id(data.get("turn_id")),
+                     attempt=_attempt(data.get("attempt")))
+
+
+def _turn_id(value: Any) -> str:
+    """The page's turn id if well formed; a new random one if there is none."""
+    if value in (None, ""):
+        return secrets.token_urlsafe(16)
+    if not isinstance(value, str) or not TURN_ID_PATTERN.fullmatch(value):
+        raise ApiError(400, api_errors.NOT_JSON)
+    return value
+
+
+def _attempt(value: Any) -> int:
+    """Which send of this turn (1 = first); a bool or anything outside 1..MAX_ATTEMPT is malformed."""
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPT:
+        raise ApiError(400, api_errors.NOT_JSON)
+    return value

@@ -23,7 +23,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     problem = council_problem(settings)
     if problem is not None:
         raise ConfigurationError(problem)
-    return start_stack(settings)
+    return start_stack(settings, getattr(args, "replicas", 1))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.ops.production_checks import production_problems
 
     settings = load_settings()
-    problems = production_problems(settings)
+    problems = production_problems(settings, replicas=getattr(args, "replicas", 1))
     if problems:
         print("CareChat will not start for real young people until these are fixed:", file=sys.stderr)
         for problem in problems:
@@ -40,12 +40,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.check:
         print("  production checks passed")
         return 0
-    return start_stack(settings)
+    return start_stack(settings, getattr(args, "replicas", 1))
 
 
-def start_stack(settings: Settings) -> int:
-    """Start the three services with checked ``settings`` and keep them up until Ctrl-C."""
-    from bot.ops.stack import Stack, StackError, run_forever
+def start_stack(settings: Settings, replicas: int = 1) -> int:
+    """Start the three services (``replicas`` of each behind HAProxy) and keep them up until Ctrl-C."""
+    from bot.ops.stack import Stack, StackError, run_forever, scale_problem
     from bot.ops.training import model_path
 
     model = model_path()
@@ -53,9 +53,12 @@ def start_stack(settings: Settings) -> int:
         print("No trained model for the current inputs: run `make model` (`make run` and `make serve` train first).",
               file=sys.stderr)
         return 1
+    problem = scale_problem(settings, replicas)
+    if problem is not None:
+        raise ConfigurationError(problem)
     _purge_at_start(settings)
     try:
-        return run_forever(Stack(settings, model))
+        return run_forever(Stack(settings, model, replicas=replicas))
     except StackError as error:
         print(f"CareChat could not start: {error}", file=sys.stderr)
         return 1
@@ -274,9 +277,13 @@ def _cmd_content_patterns(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="CareChat's command line.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the action server, Rasa server and gateway").set_defaults(func=_cmd_run)
+    run = sub.add_parser("run", help="start the action server, Rasa server and gateway")
+    run.set_defaults(func=_cmd_run)
     serve = sub.add_parser("serve", help="production start: refuse unsafe settings, then start all three services")
     serve.add_argument("--check", action="store_true", help="only run the production checks, start nothing")
+    for command in (run, serve):
+        command.add_argument("--replicas", type=int, default=1, metavar="N",
+                             help="N of each service behind HAProxy (needs PostgreSQL and Redis; docs/scaling.md)")
     serve.set_defaults(func=_cmd_serve)
     sub.add_parser("train", help="train the Rasa model if its inputs changed").set_defaults(func=_cmd_train)
     db = sub.add_parser("db", help="case store schema").add_subparsers(dest="db_command", required=True)

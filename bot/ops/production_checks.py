@@ -112,12 +112,16 @@ def content_problem(check: ContentCheck = content_problems) -> str | None:
 
 
 def gateway_problem(settings: Settings) -> str | None:
-    """Settings the gateway would refuse at start (tracker store URL, trusted proxies, embed
-    origins, retention and purge interval), found now rather than after the model has loaded."""
+    """Settings the gateway would refuse at start (session store URL, tracker store URL, trusted
+    proxies, embed origins, retention and purge interval), found now rather than after the model has loaded."""
     from bot.gateway.app import create_app
     from bot.gateway.retention_schedule import add_retention_schedule
-    from bot.settings import ConfigurationError
+    from bot.settings import ConfigurationError, session_store_problem
 
+    # First, and whatever the secret: a gateway that cannot keep sessions serves nobody.
+    store_problem = session_store_problem(settings)
+    if store_problem is not None:
+        return store_problem
     if secret_problem(settings, production=True) is not None:
         return None  # already reported; create_app would only repeat it
     try:
@@ -127,9 +131,19 @@ def gateway_problem(settings: Settings) -> str | None:
     return None
 
 
-def production_problems(settings: Settings, content_check: ContentCheck = content_problems) -> list[str]:
+def scale_settings_problem(settings: Settings, replicas: int = 1) -> str | None:
+    """A lock store URL Rasa could not use, or replicas without the stores they must share."""
+    from bot.ops.lock_store_config import lock_store_url_problem
+    from bot.ops.stack import scale_problem
+
+    return lock_store_url_problem(settings.lock_store_url) or scale_problem(settings, replicas)
+
+
+def production_problems(settings: Settings, content_check: ContentCheck = content_problems,
+                        replicas: int = 1) -> list[str]:
     """Every reason these settings are unsafe for production, each one kind line; [] means start."""
     found = [
+        scale_settings_problem(settings, replicas),
         demo_mode_problem(settings),
         secret_problem(settings, production=True),
         council_problem(settings),

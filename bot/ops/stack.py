@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.ops.load_balancer import MONITOR_PATH, MONITOR_PORT_OFFSET, haproxy_config, pools_for
+from bot.ops.lock_store_config import lock_store_endpoint
 from bot.ops.retention import check_tracker_url
 from bot.settings import PROJECT_ROOT, Settings, connect_host
 
@@ -32,6 +35,8 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
+    #: Settings of this service alone (a replica's own port), on top of :func:`service_env`.
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
 
@@ -75,7 +80,9 @@ def _yaml_value(value: Any, indent: str) -> str:
         return "".join(f"\n{indent}{json.dumps(str(k))}: {_yaml_value(v, indent + '  ')}" for k, v in value.items())
     if isinstance(value, list):
         return "[" + ", ".join(json.dumps(str(v)) for v in value) + "]"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
         return str(value)
     return json.dumps(str(value))
 
@@ -91,11 +98,15 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def runtime_endpoints(settings: Settings) -> Path:
-    """Write the Rasa endpoints file for these settings (action server, tracker store from TRACKER_STORE_URL).
+    """Write the Rasa endpoints file for these settings (action server, tracker store, lock store).
+
+    The tracker store comes from TRACKER_STORE_URL, the lock store from LOCK_STORE_URL (none:
+    Rasa's in-memory lock store, right for one Rasa process).
 
     It may hold the database password, so it is readable by this user only.
     """
     tracker = tracker_store_endpoint(settings)
+    lock = lock_store_endpoint(settings.lock_store_url)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if tracker["dialect"] == "sqlite":
         Path(tracker["db"]).parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +119,8 @@ def runtime_endpoints(settings: Settings) -> Path:
         *(f"  {key}:{_yaml_value(value, '    ') if isinstance(value, dict) else ' ' + _yaml_value(value, '    ')}"
           for key, value in tracker.items()),
     ]
+    if lock is not None:
+        lines += ["lock_store:", *(f"  {key}: {_yaml_value(value, '    ')}" for key, value in lock.items())]
     _write_private(path, "\n".join(lines) + "\n")
     return path
 
@@ -143,10 +156,12 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
         CARECHAT_SECURE_COOKIES="true" if settings.secure_cookies else "false",
         CARECHAT_MAX_IN_FLIGHT=str(settings.max_in_flight),
         CARECHAT_RATE_LIMIT_PER_ADDRESS=str(settings.rate_limit_per_address),
+        CARECHAT_RATE_LIMIT_PER_SESSION=str(settings.rate_limit_per_session),
         CARECHAT_PORTAL_ISSUER=settings.portal_issuer,
         CARECHAT_PORTAL_AUDIENCE=settings.portal_audience,
         CARECHAT_PORTAL_MAX_TTL_SECONDS=str(settings.portal_max_ttl_seconds),
         CARECHAT_EMBED_ORIGINS=",".join(settings.embed_origins),
+        CARECHAT_SESSION_STORE_URL=settings.session_store_url,
         # rasa-sdk 3.6 closes idle keep-alive connections after 5 s; under load Rasa then writes
         # to a closing socket ("Cannot write to closing transport"). Later rasa-sdk uses 120 s.
         SANIC_KEEP_ALIVE_TIMEOUT="120",
@@ -154,8 +169,12 @@ def service_env(settings: Settings, root: Path = PROJECT_ROOT) -> dict[str, str]
     return env
 
 
-def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> list[Service]:
-    """The three services, in start order."""
+def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT, replicas: int = 1,
+                   balanced: bool = False) -> list[Service]:
+    """The services in start order: the three, or a load balancer and ``replicas`` of each
+    (``balanced`` puts even one replica behind the load balancer, to compare like with like)."""
+    if replicas > 1 or balanced:
+        return build_replicated_services(settings, model, root, replicas)
     app_py = str(root / ".venv-app" / "bin" / "python")
     # Rasa's own CLI with one speed fix (bot/engine/rasa_server.py): `rasa run` works too, just slower.
     rasa = [str(root / ".venv-engine" / "bin" / "python"), "-m", "bot.engine.rasa_server"]
@@ -173,6 +192,78 @@ def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT) -
         Service("gateway", [app_py, "-m", "bot.gateway"],
                 f"http://{connect_host(settings.gateway_host)}:{settings.gateway_port}/healthz", logs / "gateway.log"),
     ]
+
+
+def scale_problem(settings: Settings, replicas: int) -> str | None:
+    """Why ``replicas`` copies of each service cannot run with these settings, or None.
+
+    Replicas share conversations, locks and web sessions, so none of the three may live in one
+    process's memory or one machine's SQLite file.
+    """
+    if replicas < 1:
+        return "--replicas must be 1 or more."
+    if replicas == 1:
+        return None
+    missing = []
+    if check_tracker_url(settings.tracker_url).get_backend_name() == "sqlite":
+        missing.append("TRACKER_STORE_URL (PostgreSQL)")
+    if not settings.lock_store_url:
+        missing.append("LOCK_STORE_URL (Redis)")
+    if not settings.session_store_url:
+        missing.append("CARECHAT_SESSION_STORE_URL (Redis)")
+    if missing:
+        return ("--replicas needs stores every replica shares; set " + ", ".join(missing)
+                + " (docs/scaling.md shows how to start local ones to try it).")
+    if shutil.which("haproxy") is None:
+        return ("--replicas needs HAProxy as the load balancer: install it (Debian: apt-get install haproxy, "
+                "or `scripts/scale-services install`).")
+    return None
+
+
+def build_replicated_services(settings: Settings, model: Path, root: Path, replicas: int) -> list[Service]:
+    """HAProxy on the public ports, then ``replicas`` action servers, Rasa servers and gateways behind it.
+
+    Replica ``i`` listens on its service's public port + 100 + i (``bot.ops.load_balancer``).
+    Every Rasa replica calls the action servers, and every gateway calls Rasa, through the load
+    balancer; gateways believe X-Forwarded-For from it, so per-address limits see real clients.
+    """
+    problem = scale_problem(settings, max(replicas, 2))
+    if problem:
+        raise StackError(problem)
+    pools = pools_for(settings.gateway_port, settings.rasa_port, settings.action_port, replicas)
+    reach = connect_host(settings.bind_host)
+    monitor_port = settings.gateway_port + MONITOR_PORT_OFFSET
+    config = settings.var_dir / "haproxy.cfg"
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    config.write_text(haproxy_config(pools, settings.bind_host, monitor_port, reach, public_host=settings.gateway_host),
+                      encoding="utf-8")
+    logs = settings.var_dir / "logs"
+    one = build_services(settings, model, root)  # the single-process commands, re-pointed per replica
+    action, rasa, gateway = one
+    balancer = Service("load balancer", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(config)],
+                       f"http://{reach}:{monitor_port}{MONITOR_PATH}", logs / "haproxy.log")
+    services = [balancer]
+    trusted = ",".join(dict.fromkeys([*settings.trusted_proxies, reach]))
+    gateway_reach = connect_host(settings.gateway_host)
+    gateways, rasas, actions = pools
+    for i in range(replicas):
+        a_port, r_port, g_port = actions.replica_ports[i], rasas.replica_ports[i], gateways.replica_ports[i]
+        services += [
+            Service(f"action server {i + 1}", _with_port(action.command, a_port), f"http://{reach}:{a_port}/health",
+                    logs / f"actions-{i + 1}.log"),
+            Service(f"rasa server {i + 1}", _with_port(rasa.command, r_port), f"http://{reach}:{r_port}/webhooks/rest/",
+                    logs / f"rasa-{i + 1}.log"),
+            Service(f"gateway {i + 1}", gateway.command, f"http://{gateway_reach}:{g_port}/livez",
+                    logs / f"gateway-{i + 1}.log",
+                    env={"GATEWAY_PORT": str(g_port), "CARECHAT_TRUSTED_PROXIES": trusted}),
+        ]
+    return services
+
+
+def _with_port(command: list[str], port: int) -> list[str]:
+    """``command`` with the value after ``--port`` replaced."""
+    at = command.index("--port")
+    return [*command[: at + 1], str(port), *command[at + 2:]]
 
 
 def is_healthy(url: str) -> bool:
@@ -198,26 +289,33 @@ def is_answering(url: str) -> bool:
 class Stack:
     """The running services; use as a context manager or call start()/stop()."""
 
-    def __init__(self, settings: Settings, model: Path, root: Path = PROJECT_ROOT) -> None:
+    def __init__(self, settings: Settings, model: Path, root: Path = PROJECT_ROOT, replicas: int = 1,
+                 balanced: bool = False) -> None:
         self.settings = settings
         self.root = root
-        self.services = build_services(settings, model, root)
+        self.replicas = replicas
+        self.services = build_services(settings, model, root, replicas, balanced)
 
     def start(self, timeout: float = 180.0, say=print) -> float:
         """Start every service and wait until all answer their health check; returns seconds taken."""
         began = time.monotonic()
-        env = service_env(self.settings, self.root)
         for service in self.services:
             if is_answering(service.health_url):  # a gateway whose Rasa is down answers 503
                 raise StackError(f"{service.name}: something is already listening at {service.health_url}; "
                                  "stop it or choose other ports (see README, Configuration)")
-            service.log_path.parent.mkdir(parents=True, exist_ok=True)
-            log = service.log_path.open("ab")
-            service.process = subprocess.Popen(service.command, cwd=self.root, env=env, stdout=log,
-                                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self._launch(service)
+        self._wait_healthy(list(self.services), began, timeout, say)
+        return time.monotonic() - began
+
+    def _launch(self, service: Service) -> None:
+        service.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with service.log_path.open("ab") as log:
+            service.process = subprocess.Popen(service.command, cwd=self.root,
+                                               env={**service_env(self.settings, self.root), **service.env},
+                                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                                start_new_session=True)
-            log.close()
-        pending = list(self.services)
+
+    def _wait_healthy(self, pending: list[Service], began: float, timeout: float, say) -> None:
         while pending:
             for service in list(pending):
                 if service.process.poll() is not None:
@@ -231,7 +329,25 @@ class Stack:
                 self.stop()
                 names = ", ".join(s.name for s in pending)
                 raise StackError(f"timed out after {timeout:.0f} s waiting for: {names}; see {self.settings.var_dir / 'logs'}")
-            time.sleep(0.25)
+            time.sleep(0.1)
+
+    def service(self, name: str) -> Service:
+        """The service called ``name`` (e.g. "rasa server 2")."""
+        return next(s for s in self.services if s.name == name)
+
+    def kill(self, name: str) -> None:
+        """Kill one service at once (SIGKILL, no goodbye): what a crash or a lost machine looks like."""
+        proc = self.service(name).process
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def restart(self, name: str, timeout: float = 180.0, say=print) -> float:
+        """Start a killed service again and wait until it is healthy; returns seconds taken."""
+        service = self.service(name)
+        began = time.monotonic()
+        self._launch(service)
+        self._wait_healthy([service], began, timeout, say)
         return time.monotonic() - began
 
     def stop(self, grace: float = 15.0) -> None:
@@ -289,8 +405,16 @@ def run_forever(stack: Stack, say=print) -> int:
             dead = stack.first_exited()
             if dead is not None:
                 say(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode}); see {dead.log_path}")
-                stack.stop()
-                return 1
+                if stack.replicas == 1 or dead.name == "load balancer":
+                    stack.stop()
+                    return 1
+                # The other replicas go on serving; this one comes back.
+                say(f"  starting {dead.name} again; the other replicas carry on meanwhile")
+                try:
+                    stack.restart(dead.name, say=say)
+                except StackError as error:
+                    say(f"  {error}")
+                    return 1
             time.sleep(0.5)
     finally:
         say("\nStopping CareChat...")

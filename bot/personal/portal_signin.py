@@ -62,9 +62,8 @@ class PortalSignin:
 class UsedSignins(Protocol):
     """Remembers redeemed sign-in tokens (by ``jti``) until they expire.
 
-    One gateway uses :class:`InMemoryUsedSignins`; several gateways behind a load balancer need
-    one shared store (for example a database table with a unique ``jti`` column, or Redis
-    ``SET NX EX``) with the same single method.
+    One gateway uses :class:`InMemoryUsedSignins`; several gateways behind a load balancer share
+    one record in Redis (``bot.gateway.redis_signins``, ``SET NX PX``, awaited: :class:`SharedUsedSignins`).
     """
 
     def claim(self, jti: str, expires_at: float, now: float) -> bool:
@@ -73,6 +72,26 @@ class UsedSignins(Protocol):
         Must be atomic: two gateways redeeming the same token at once must not both get True.
         """
         ...
+
+
+class SharedUsedSignins(Protocol):
+    """:class:`UsedSignins` whose record lives elsewhere (``bot.gateway.redis_signins``): ``claim`` is awaited.
+
+    It may raise when the record cannot be reached; the caller then refuses the sign-in without
+    calling the token used (it was not).
+    """
+
+    async def claim(self, jti: str, expires_at: float, now: float) -> bool: ...
+
+
+class AwaitableUsedSignins:
+    """A local :class:`UsedSignins` behind the awaited interface, so the gateway has one way to claim."""
+
+    def __init__(self, used: UsedSignins) -> None:
+        self.used = used
+
+    async def claim(self, jti: str, expires_at: float, now: float) -> bool:
+        return self.used.claim(jti, expires_at, now)
 
 
 class InMemoryUsedSignins:
@@ -197,12 +216,18 @@ def _check_times(claims: dict[str, Any], settings: Settings, now: float) -> tupl
     return issued, expires
 
 
-def redeem(token: object, settings: Settings, used: UsedSignins, now: float | None = None) -> PortalSignin:
-    """Check a portal sign-in token and use it up; raises :class:`SigninRejected` saying why not.
+@dataclass(frozen=True)
+class CheckedSignin:
+    """A token that passed every check but single use: who it names, and its ``jti`` to claim until ``use_until``."""
 
-    The ``jti`` is recorded only once every other check has passed, and kept until the token
-    could no longer be accepted anyway, so a second use of the same token is always refused.
-    """
+    signin: PortalSignin
+    jti: str
+    use_until: float
+    now: float
+
+
+def check_signin(token: object, settings: Settings, now: float | None = None) -> CheckedSignin:
+    """Every check of a portal sign-in token except using it up; raises :class:`SigninRejected` saying why not."""
     current = time.time() if now is None else now
     claims = _decode(token, settings)
     case_ref = _text(claims.get("sub"), MAX_CASE_REF_CHARS)
@@ -212,6 +237,27 @@ def redeem(token: object, settings: Settings, used: UsedSignins, now: float | No
     _, expires = _check_times(claims, settings, current)
     # A name that is not a short plain first name is dropped, not trusted: the sign-in still works.
     display_name = _text(claims.get("name"), MAX_NAME_CHARS)
-    if not used.claim(jti, expires + LEEWAY_SECONDS, current):
+    # Kept until the token could no longer be accepted anyway, so a second use is always refused.
+    return CheckedSignin(PortalSignin(case_ref=case_ref, display_name=display_name), jti,
+                         expires + LEEWAY_SECONDS, current)
+
+
+def redeem(token: object, settings: Settings, used: UsedSignins, now: float | None = None) -> PortalSignin:
+    """Check a portal sign-in token and use it up; raises :class:`SigninRejected` saying why not.
+
+    The ``jti`` is recorded only once every other check has passed, and kept until the token
+    could no longer be accepted anyway, so a second use of the same token is always refused.
+    """
+    checked = check_signin(token, settings, now)
+    if not used.claim(checked.jti, checked.use_until, checked.now):
         raise SigninRejected("replayed")
-    return PortalSignin(case_ref=case_ref, display_name=display_name)
+    return checked.signin
+
+
+async def redeem_shared(token: object, settings: Settings, used: SharedUsedSignins,
+                        now: float | None = None) -> PortalSignin:
+    """:func:`redeem` with an awaited record of used sign-ins (shared by several gateways)."""
+    checked = check_signin(token, settings, now)
+    if not await used.claim(checked.jti, checked.use_until, checked.now):
+        raise SigninRejected("replayed")
+    return checked.signin

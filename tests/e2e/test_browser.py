@@ -466,6 +466,34 @@ def test_error_text_with_markup_is_shown_as_text(tab: Tab):
     assert tab.dialogs == []
 
 
+def test_a_dropped_message_is_resent_as_the_same_turn_and_answered_once(tab: Tab):
+    """The connection drops on the first send: the page resends the same turn (same turn id,
+    attempt 2) and shows the one answer, with no error in between."""
+    page = tab.page
+    posted: list[dict] = []
+
+    def handle(route):
+        posted.append(json.loads(route.request.post_data or "{}"))
+        if len(posted) == 1:
+            route.abort()
+        else:
+            route.fulfill(status=200, content_type="application/json",
+                          body=json.dumps({"messages": [{"text": "The one answer."}]}))
+
+    page.route("**/api/chat", handle)
+    tab.open()
+    ask_question(tab)
+    assert [p["attempt"] for p in posted] == [1, 2]
+    assert posted[0]["turn_id"] == posted[1]["turn_id"] and len(posted[0]["turn_id"]) >= 16
+    assert page.locator("#log li.error").count() == 0
+    assert page.locator("#log > li.bot").last.inner_text().endswith("The one answer.")
+    # The next message is a new turn.
+    page.get_by_label("Type your question").fill("and another")
+    page.get_by_role("button", name="Send").click()
+    tab.wait_for_bot_entries(2)
+    assert posted[-1]["turn_id"] != posted[0]["turn_id"] and posted[-1]["attempt"] == 1
+
+
 def test_network_failure_still_shows_where_to_get_help(tab: Tab):
     page = tab.page
     page.route("**/api/chat", lambda route: route.abort())

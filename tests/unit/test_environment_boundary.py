@@ -19,7 +19,7 @@ from tests.import_graph import ROOT, all_modules, closure, imports_of, own, thir
 #: Runs inside the Rasa server (or loads a Rasa model): the engine environment.
 ENGINE = ("bot.engine",)
 #: Plain Python that both environments import.
-SHARED = ("bot.settings", "bot.ops.training", "bot.knowledge", "bot.safeguarding", "bot.evaluation.loadstats",
+SHARED = ("bot.settings", "bot.turn_ids", "bot.ops.training", "bot.knowledge", "bot.safeguarding", "bot.evaluation.loadstats",
           "bot.evaluation.leaks", "bot.evaluation.nlu_leaks")
 #: Package __init__ files both environments run (not everything below them).
 SHARED_INITS = ("bot", "bot.evaluation", "bot.ops")

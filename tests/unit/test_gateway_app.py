@@ -162,6 +162,24 @@ async def test_static_files_served(demo_client: TestClient) -> None:
 
 
 @pytest.mark.asyncio
+async def test_the_pages_turn_id_goes_to_rasa_unchanged_on_every_resend(
+    demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    turn = "pageTurn0123456789abcdef"
+    for attempt in (1, 2):
+        response = await demo_client.post("/api/chat", json={"message": "hi", "turn_id": turn, "attempt": attempt})
+        assert response.status == 200
+    assert [body["metadata"]["turn_id"] for body in fake.received] == [turn, turn]
+
+
+@pytest.mark.asyncio
+async def test_livez_answers_without_asking_rasa_or_the_action_server(demo_client: TestClient) -> None:
+    response = await demo_client.get("/livez")
+    assert response.status == 200 and await response.json() == {"status": "ok"}
+
+
+@pytest.mark.asyncio
 async def test_chat_forwards_to_rasa_without_token_when_signed_out(
     demo_client: TestClient, fake_rasa: tuple[FakeRasa, str]
 ) -> None:
@@ -171,7 +189,8 @@ async def test_chat_forwards_to_rasa_without_token_when_signed_out(
     assert await response.json() == {"messages": [{"text": "hello"}]}
     (body,) = fake.received
     assert body["message"] == "what is a review?"
-    assert body["metadata"] == {"audience": "parent"}
+    assert body["metadata"] == {"audience": "parent", "turn_id": body["metadata"]["turn_id"]}
+    assert len(body["metadata"]["turn_id"]) >= 16  # the page sent none: the gateway made one
     assert "carechat_token" not in body["metadata"]
     cookie = demo_client.session.cookie_jar.filter_cookies(demo_client.make_url("/"))[COOKIE_NAME].value
     assert body["sender"] and body["sender"] != cookie

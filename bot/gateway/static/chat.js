@@ -257,9 +257,47 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, data: data || {} };
+        return { ok: response.ok, status: response.status, data: data || {} };
       });
     });
+  }
+
+  // One message the person sent is one turn: it keeps its turn id on every resend, so the
+  // server handles it once even when a resend reaches another server after a fault.
+  // Resent after a dropped connection or a "try again in a moment" (502/503/504), for about 10 s.
+  var RESEND_DELAYS_MS = [250, 500, 1000, 1000, 1000, 2000, 2000, 2000];
+
+  function newTurnId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var text = "";
+    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
+    return window.btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function wait(ms) {
+    return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
+  }
+
+  function postTurn(body) {
+    var turn = { message: body.message, audience: body.audience, turn_id: newTurnId(), attempt: 1 };
+    function tryFrom(index) {
+      return postJson("/api/chat", turn).then(function (result) {
+        var tryAgain = !result.ok && (result.status === 502 || result.status === 503 || result.status === 504);
+        if (!tryAgain || index >= RESEND_DELAYS_MS.length) { return result; }
+        return resend(index);
+      }, function (failure) {
+        if (index >= RESEND_DELAYS_MS.length) { throw failure; }
+        return resend(index);
+      });
+    }
+    function resend(index) {
+      return wait(RESEND_DELAYS_MS[index]).then(function () {
+        turn.attempt += 1;
+        return tryFrom(index + 1);
+      });
+    }
+    return tryFrom(0);
   }
 
   function setBusy(on) {
@@ -282,7 +320,7 @@
     addEntry({ from: "user", text: shown || text });
     setBusy(true);
     var said = [];
-    postJson("/api/chat", { message: text, audience: currentAudience() })
+    postTurn({ message: text, audience: currentAudience() })
       .then(function (result) {
         if (!result.ok) {
           var error = typeof result.data.error === "string" ? result.data.error : FALLBACK_ERROR;
