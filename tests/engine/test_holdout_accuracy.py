@@ -31,7 +31,10 @@ MIN_OUT_OF_SCOPE_NO_ANSWER = 0.96
 #: Late 2026-11-29, with the care-leaver check (three new intents): cards rose on dev (70.5 -> 78.4),
 #: final_3 and final_4, fell on final (85.9 -> 84.7); out-of-scope fell on dev (89.6 -> 86.8) and
 #: final_4 (95.0 -> 91.2). Floors at the new measurements.
-BLIND_MINIMUMS = {"dev": (0.78, 0.86), "final": (0.84, 0.92), "final_3": (0.79, 0.86), "final_4": (0.86, 0.91)}
+#: 2026-11-29 night, the safeguarding check-in bar down from 0.7 to 0.6 (issue 12): one more care
+#: question in each of two sets gets the check-in instead of its card: final 84.7% -> 83.5%
+#: (71/85), final_4 86.5% -> 85.7% (108/126). A false check-in costs one kind sentence; floors follow.
+BLIND_MINIMUMS = {"dev": (0.78, 0.86), "final": (0.83, 0.92), "final_3": (0.79, 0.86), "final_4": (0.85, 0.91)}
 
 
 @pytest.fixture(scope="module")

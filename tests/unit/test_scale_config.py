@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -124,3 +125,55 @@ def test_two_replicas_start_a_balancer_then_two_of_each_on_their_own_ports(tmp_p
     assert endpoints["lock_store"]["type"] == LOCK_STORE_CLASS
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
 
+
+
+# --- run --replicas keeps the others serving while a dead replica comes back -----------------
+class FakeStack:
+    """What run_forever sees of a stack: one replica dies once, comes back, then Ctrl-C."""
+
+    def __init__(self, tmp_path: Path, replicas: int, dead_name: str) -> None:
+        from types import SimpleNamespace
+
+        self.settings = settings_for(tmp_path)
+        self.replicas = replicas
+        self.dead = SimpleNamespace(name=dead_name, process=SimpleNamespace(returncode=-9), log_path=tmp_path / "x.log")
+        self.calls: list[str] = []
+        self.handlers: dict = {}
+
+    def start(self, say=print) -> float:
+        return 1.0
+
+    def first_exited(self):
+        if "restart" in self.calls:
+            self.handlers[signal.SIGTERM](signal.SIGTERM, None)  # then someone presses Ctrl-C
+            return None
+        return self.dead
+
+    def restart(self, name: str, say=print) -> float:
+        self.calls.append("restart")
+        return 1.0
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def _run(monkeypatch, fake: FakeStack) -> int:
+    from bot.ops import stack as stack_module
+
+    monkeypatch.setattr(stack_module.signal, "signal", lambda sig, handler: fake.handlers.__setitem__(sig, handler))
+    monkeypatch.setattr(stack_module.time, "sleep", lambda seconds: None)
+    return stack_module.run_forever(fake, say=lambda line: None)
+
+
+def test_a_dead_replica_is_started_again_while_the_others_serve(tmp_path: Path, monkeypatch) -> None:
+    fake = FakeStack(tmp_path, replicas=2, dead_name="rasa server 1")
+    assert _run(monkeypatch, fake) == 0
+    assert fake.calls == ["restart", "stop"]
+
+
+@pytest.mark.parametrize("replicas, dead", [(1, "rasa server"), (2, "load balancer")])
+def test_without_another_replica_or_without_the_balancer_a_death_stops_everything(tmp_path: Path, monkeypatch,
+                                                                                    replicas: int, dead: str) -> None:
+    fake = FakeStack(tmp_path, replicas=replicas, dead_name=dead)
+    assert _run(monkeypatch, fake) == 1
+    assert "restart" not in fake.calls and "stop" in fake.calls
