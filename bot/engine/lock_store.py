@@ -5,8 +5,9 @@ ticket and writing the lock back, in three separate Redis calls. Two replicas th
 messages for one conversation at the same moment both read "no tickets", both write ticket 1,
 and both go ahead: the two turns run at once on one tracker (``tests/engine/test_lock_store.py``
 shows it happen). Releasing has the same gap: "finish, then delete if nobody waits" can delete
-a ticket another replica has just issued, which then fails with ``LockError``. Rasa fixed this
-only in Rasa Pro (a "concurrent" Redis lock store).
+a ticket another replica has just issued, which then fails with ``LockError``. Rasa's own
+repository added a "concurrent" Redis lock store option for this (RasaHQ/rasa pull request
+11256); it is not in Rasa 3.6's open-source ``rasa/core/lock_store.py``.
 
 What this class changes, and nothing else:
 - every change to a lock (issue, finish, clean up, drop expired tickets) is one optimistic Redis
