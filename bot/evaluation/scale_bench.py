@@ -15,29 +15,24 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.evaluation.bench import ENGINE_BIN, _rasa_env, say
 from bot.ops.loadgen import LoadResult, run_load
-from bot.ops.local_postgres import LocalPostgres, postgres_installed
+from bot.ops.local_postgres import LocalPostgres
 from bot.ops.local_redis import free_port, start_redis
-from bot.ops.stack import Stack
+from bot.ops.stack import Stack, missing_scale_servers
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 PORT_BASE = 23000
-ENGINE_PY = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 #: Closed loop (no think time): as many turns as the replicas can take.
 SATURATING_CONVERSATIONS = 16
 #: A person reads the reply and types the next message: about this many seconds between turns.
 PERSON_THINK_S = 8.0
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
 
 
 def _settings(var_dir: Path, postgres_url: str, redis_port: int) -> Settings:
@@ -66,11 +61,10 @@ def _row(name: str, result: LoadResult) -> dict:
 def history_curve(model: Path, action_port: int, work: Path) -> dict | None:
     """The engine-side per-turn curve (``bot.engine.evaluation.history_curve``), against this stack's action server."""
     out = work / "history-curve.json"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     with (work / "history-curve.log").open("w") as log:
-        code = subprocess.run([str(ENGINE_PY), "-m", "bot.engine.evaluation.history_curve", "--model", str(model),
+        code = subprocess.run([str(ENGINE_BIN / "python"), "-m", "bot.engine.evaluation.history_curve", "--model", str(model),
                                "--action-url", f"http://127.0.0.1:{action_port}/webhook", "--json", str(out)],
-                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+                              cwd=PROJECT_ROOT, env=_rasa_env(), stdout=log, stderr=subprocess.STDOUT).returncode
     return json.loads(out.read_text()) if code == 0 and out.exists() else None
 
 
@@ -88,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(PROJECT_ROOT / "reports"))
     parser.add_argument("--quick", action="store_true", help="short runs (development)")
     args = parser.parse_args(argv)
-    missing = [n for n in ("redis-server", "haproxy") if shutil.which(n) is None]
-    missing += [] if postgres_installed() else ["postgresql"]
+    missing = missing_scale_servers()
     if missing:
         say(f"scale bench skipped: {', '.join(missing)} not installed "
             "(scripts/scale-services install; scripts/postgres-for-tests install)")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.ops.local_postgres import postgres_installed
 from bot.ops.load_balancer import MONITOR_PATH, MONITOR_PORT_OFFSET, haproxy_config, pools_for
 from bot.ops.lock_store_config import lock_store_endpoint
 from bot.ops.retention import check_tracker_url
@@ -192,6 +193,12 @@ def build_services(settings: Settings, model: Path, root: Path = PROJECT_ROOT, r
         Service("gateway", [app_py, "-m", "bot.gateway"],
                 f"http://{connect_host(settings.gateway_host)}:{settings.gateway_port}/healthz", logs / "gateway.log"),
     ]
+
+
+def missing_scale_servers() -> list[str]:
+    """The Debian servers the scaled-out setup needs that this machine lacks (its tests and bench)."""
+    missing = [name for name in ("redis-server", "haproxy") if shutil.which(name) is None]
+    return missing if postgres_installed() else [*missing, "postgresql"]
 
 
 def scale_problem(settings: Settings, replicas: int) -> str | None:

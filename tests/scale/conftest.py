@@ -8,15 +8,14 @@ a missing server is a failure, so CI can never pass by skipping them.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.ops.local_postgres import LocalPostgres, postgres_installed
-from bot.ops.stack import Stack
+from bot.ops.local_postgres import LocalPostgres
+from bot.ops.stack import Stack, missing_scale_servers
 from bot.ops.training import ensure_model
 from bot.ops.local_redis import RedisServer, free_port, start_redis
 from bot.settings import Settings, load_settings
@@ -24,15 +23,8 @@ from bot.settings import Settings, load_settings
 SECRET = "scale-test-secret-" + "y" * 40
 
 
-def _missing() -> list[str]:
-    found = [name for name in ("redis-server", "haproxy") if shutil.which(name) is None]
-    if not postgres_installed():
-        found.append("postgresql")
-    return found
-
-
 def _need_servers() -> None:
-    missing = _missing()
+    missing = missing_scale_servers()
     if not missing:
         return
     message = f"{', '.join(missing)} not installed (scripts/scale-services install; scripts/postgres-for-tests install)"

@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -70,7 +69,7 @@ def under_load(scaled, name: str, fault: Callable[[], float], seed: int) -> tupl
     return row, result
 
 
-def assert_targets(row: dict, result: LoadResult, back: float | None = None) -> None:
+def assert_targets(row: dict, result: LoadResult) -> None:
     assert row["replied"] > 0
     assert row["lost"] == 0, row
     assert row["duplicated"] == 0, row
@@ -85,34 +84,27 @@ def test_steady_load_without_faults(scaled):
     assert row["user_visible_errors"] == 0
 
 
-def test_kill_a_rasa_replica(scaled):
+def kill_under_load(scaled, service: str, scenario: str, seed: int) -> None:
+    """Kill ``service`` mid-load (the other replica carries on), start it again afterwards, check the targets."""
     def fault() -> float:
-        scaled.stack.kill("rasa server 1")
+        scaled.stack.kill(service)
         return now()
 
-    row, result = under_load(scaled, "kill a Rasa replica", fault, seed=2)
-    scaled.stack.restart("rasa server 1", timeout=300, say=lambda line: None)
+    row, result = under_load(scaled, scenario, fault, seed=seed)
+    scaled.stack.restart(service, timeout=300, say=lambda line: None)
     assert_targets(row, result)
+
+
+def test_kill_a_rasa_replica(scaled):
+    kill_under_load(scaled, "rasa server 1", "kill a Rasa replica", seed=2)
 
 
 def test_kill_an_action_server(scaled):
-    def fault() -> float:
-        scaled.stack.kill("action server 1")
-        return now()
-
-    row, result = under_load(scaled, "kill an action server", fault, seed=3)
-    scaled.stack.restart("action server 1", say=lambda line: None)
-    assert_targets(row, result)
+    kill_under_load(scaled, "action server 1", "kill an action server", seed=3)
 
 
 def test_kill_a_gateway(scaled):
-    def fault() -> float:
-        scaled.stack.kill("gateway 1")
-        return now()
-
-    row, result = under_load(scaled, "kill a gateway", fault, seed=4)
-    scaled.stack.restart("gateway 1", say=lambda line: None)
-    assert_targets(row, result)
+    kill_under_load(scaled, "gateway 1", "kill a gateway", seed=4)
 
 
 def test_restart_redis(scaled):

@@ -8,8 +8,14 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.unit.gateway_fakes import FakeRasa
 
 POSTGRES_ENV = "CARECHAT_TEST_POSTGRES_URL"
 
@@ -64,3 +70,20 @@ def writer(case_store_url: str):
     writer = TrackerWriter(case_store_url)
     yield writer
     writer.close()
+
+
+@pytest_asyncio.fixture
+async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    """A stand-in Rasa REST channel on a test server (``gateway_fakes.FakeRasa``) and its base URL.
+
+    Shared by the gateway tests; test_gateway_app.py has its own, slower-answering one.
+    """
+    fake = FakeRasa()
+    rasa = web.Application()
+    rasa.router.add_post("/webhooks/rest/webhook", fake.webhook)
+    server = TestServer(rasa)
+    await server.start_server()
+    try:
+        yield fake, str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()

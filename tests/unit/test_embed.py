@@ -9,7 +9,6 @@ from typing import Any, AsyncIterator
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import create_app
@@ -43,18 +42,6 @@ async def start(settings: Settings) -> TestClient:
     await client.start_server()
     return client
 
-
-@pytest_asyncio.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
 
 
 @pytest_asyncio.fixture

@@ -35,18 +35,6 @@ def make_settings(rasa_url: str, demo_mode: bool) -> Settings:
                           "CARECHAT_DEMO_MODE": "true" if demo_mode else "false", "CARECHAT_COUNCIL": "calderdale"})
 
 
-@pytest_asyncio.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    rasa = web.Application()
-    rasa.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(rasa)
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
-
 
 async def start_client(settings: Settings) -> TestClient:
     app = create_app(settings, matcher=NoSignal())

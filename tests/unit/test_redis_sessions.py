@@ -14,7 +14,6 @@ import aiohttp
 import jwt
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
@@ -88,18 +87,6 @@ async def inspect(redis_url: str) -> AsyncIterator[Redis]:
     finally:
         await client.aclose()
 
-
-@pytest_asyncio.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    rasa = web.Application()
-    rasa.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(rasa)
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from typing import Any, AsyncIterator, Iterable, Optional
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import api_errors, create_app
@@ -68,18 +67,6 @@ class FailingSessions(MemorySessions):
         self._check("allow_message")
         return await super().allow_message(session_id, session, limit)
 
-
-@pytest_asyncio.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
-    fake = FakeRasa()
-    rasa = web.Application()
-    rasa.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    server = TestServer(rasa)
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
 
 
 def settings_for(rasa_url: str) -> Settings:
