@@ -2,8 +2,10 @@
 through one real Redis never hold a conversation's lock at the same time, and a dead holder
 blocks its conversation only for the lease (``bot.engine.lock_store``, engine environment).
 
-The same race run against Rasa 3.6's plain ``RedisLockStore`` is printed for comparison (it is
-not asserted: a race shows up or not depending on timing); docs/scaling.md has the figures.
+Rasa 3.6's plain ``RedisLockStore`` is not raced here: how its race shows depends on timing (in
+one run 3 of 240 turns failed with ``LockError``; in another a worker stalled for over two
+minutes behind a lost ticket with Rasa's 60 s lifetime), so it cannot be a test that always
+passes or always fails. docs/scaling.md has those figures.
 """
 from __future__ import annotations
 
@@ -23,22 +25,19 @@ CONVERSATIONS = ["c1", "c2", "c3"]
 TURNS_PER_WORKER = 60
 
 
-def _store(kind: str, port: int):
-    from rasa.core.lock_store import RedisLockStore
+def _store(port: int):
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.engine.lock_store import AtomicRedisLockStore
 
-    if kind == "plain":
-        return RedisLockStore(host="127.0.0.1", port=port, db=1)
     return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1, lease_seconds=2))
 
 
-def _worker(kind: str, port: int, seed: int, results) -> None:
+def _worker(port: int, seed: int, results) -> None:
     """Take TURNS_PER_WORKER turns on random conversations; count times another holder was inside."""
     import redis
 
-    store = _store(kind, port)
+    store = _store(port)
     red = redis.Redis(host="127.0.0.1", port=port, db=2)
     rng = random.Random(seed)
 
@@ -71,10 +70,10 @@ def redis_port(tmp_path_factory):
     server.stop()
 
 
-def _race(kind: str, port: int, workers: int = 4) -> tuple[int, int]:
+def _race(port: int, workers: int = 4) -> tuple[int, int]:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    processes = [context.Process(target=_worker, args=(kind, port, seed, results)) for seed in range(workers)]
+    processes = [context.Process(target=_worker, args=(port, seed, results)) for seed in range(workers)]
     for process in processes:
         process.start()
     totals = [results.get(timeout=120) for _ in processes]
@@ -84,16 +83,12 @@ def _race(kind: str, port: int, workers: int = 4) -> tuple[int, int]:
 
 
 def test_replicas_never_hold_one_conversation_at_once(redis_port: int) -> None:
-    overlaps, errors = _race("atomic", redis_port)
-    plain_overlaps, plain_errors = _race("plain", redis_port)
-    print(f"\n4 processes x {TURNS_PER_WORKER} turns on {len(CONVERSATIONS)} conversations: "
-          f"atomic store {overlaps} overlaps, {errors} lock errors; "
-          f"Rasa's RedisLockStore {plain_overlaps} overlaps, {plain_errors} lock errors")
+    overlaps, errors = _race(redis_port)
     assert (overlaps, errors) == (0, 0)
 
 
 def test_a_dead_holder_blocks_its_conversation_only_for_the_lease(redis_port: int) -> None:
-    store = _store("atomic", redis_port)
+    store = _store(redis_port)
     store.issue_ticket("dead-holder")  # a replica took a ticket, then died without releasing it
 
     async def next_turn() -> float:
@@ -106,7 +101,7 @@ def test_a_dead_holder_blocks_its_conversation_only_for_the_lease(redis_port: in
 
 
 def test_a_live_holder_keeps_its_lock_past_the_lease(redis_port: int) -> None:
-    store = _store("atomic", redis_port)
+    store = _store(redis_port)
 
     async def long_turn_then_next() -> tuple[bool, bool]:
         inside = {"first": False}
@@ -134,7 +129,7 @@ def test_a_live_holder_keeps_its_lock_past_the_lease(redis_port: int) -> None:
 def test_the_lock_is_gone_from_redis_after_the_turn(redis_port: int) -> None:
     import redis
 
-    store = _store("atomic", redis_port)
+    store = _store(redis_port)
 
     async def one_turn() -> None:
         async with store.lock("tidy"):
