@@ -12,6 +12,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from bot.assistant import CareChat, Reply, audience_from, default_carechat
+from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.care_leavers import guided_check
 from bot.safeguarding.decision import Outcome, decide
 from bot.safeguarding.lexicon import CHECK_IN, RISK
@@ -125,6 +126,7 @@ class ActionAnswerTopic(CareChatAction):
             message.get("text"),
             tracker.get_slot(LAST_CARD_SLOT),
             _metadata(tracker).get(TOKEN_KEY),
+            Evidence.from_parse_data(message),
         )
         _send(dispatcher, reply)
         return [SlotSet(STAGE_SLOT, None), SlotSet(BACKUP_SLOT, None), SlotSet(LAST_CARD_SLOT, reply.card_id)]
@@ -266,6 +268,7 @@ class ActionFallbackOffer(CareChatAction):
             message.get("text") or "",
             audience_from(_metadata(tracker)),
             tracker.get_slot(LAST_CARD_SLOT),
+            Evidence.from_parse_data(message),
         )
         _send(dispatcher, reply)
         stage = offer.stage if offer.card_ids else None

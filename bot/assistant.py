@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from bot.knowledge.about_carechat import EXAMPLE_TOPICS
 from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
+from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
 from bot.knowledge.care_leavers import guided_check
@@ -137,11 +138,15 @@ class CareChat:
         return Reply(handoff_reply(audience, self.council))
 
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
-                       audience: str = DEFAULT_AUDIENCE, last_card: str | None = None) -> tuple[Reply, Offer]:
-        """Unsure what was asked: the two likeliest topics (the Offer says what to remember)."""
+                       audience: str = DEFAULT_AUDIENCE, last_card: str | None = None,
+                       evidence: Evidence | None = None) -> tuple[Reply, Offer]:
+        """Unsure what was asked: the two likeliest topics (the Offer says what to remember).
+
+        Unless it names exactly one thing, or the card search is sure (``evidence``): then the answer.
+        """
         entities = list(entities)
-        named = answer_card(self.library, FALLBACK, entities)
-        if named is not None:  # unsure what was asked, but it names exactly one thing: explain it
+        named = answer_card(self.library, FALLBACK, entities, None, text, self.scope if text else None, evidence)
+        if named is not None:  # unsure what was asked, but it names one thing or the search is sure
             reply = self._and_another(last_card, named.id, text) or self.render_card(named.id, audience)
             return reply, Offer("", [], "")
         offer = first_offer(self.library, ranking, entities, text)
@@ -196,16 +201,18 @@ class CareChat:
     # --- knowledge -------------------------------------------------------------------
     def answer_topic(self, intent: str | None, entities: Iterable[dict], audience: str,
                      confidence: float | None = None, text: str | None = None,
-                     last_card: str | None = None, token: str | None = None) -> Reply:
+                     last_card: str | None = None, token: str | None = None,
+                     evidence: Evidence | None = None) -> Reply:
         """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it.
 
         With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.knowledge.scope`);
         without one the message gets the out-of-scope reply instead of a confident wrong card. A short
         "and adoption?" just after another order's answer (``last_card``) compares the two. "Who is
         my personal adviser" on the personal adviser card is the personal lookup (``token``).
+        ``evidence``: DIET's whole ranking and the card search, which weigh the card (:mod:`bot.knowledge.card_evidence`).
         """
         entities = list(entities)
-        found = route(self.library, intent, entities, confidence, text, self.scope if text else None)
+        found = route(self.library, intent, entities, confidence, text, self.scope if text else None, evidence)
         if found.off_topic:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
         if found.card is None:

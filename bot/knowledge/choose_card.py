@@ -24,7 +24,19 @@ measure what users get. The rules, in order:
    classifier, but it has no care word, so it gets the out-of-scope reply, with the topic the
    classifier guessed offered as a button in case it was right.
 
-Two refinements for topic intents (rule 3):
+With the NLU's further ``evidence`` (:mod:`bot.knowledge.card_evidence`: DIET's whole intent
+ranking and the lexical card search), as the actions and the evaluation pass it:
+- rule 3 becomes a weighing: the card with the most evidence from DIET, the card search and the
+  named terms together ("how do they find a family for a child who is going to be adopted" is
+  family finding, though it names adoption);
+- rules 2 and 4, with no single card named, fall back on the card search when it is sure
+  (:data:`bot.knowledge.card_evidence.BACKSTOP_SCORE`): "residenshal care", "whats a care ordur"
+  get their card instead of the menu, if the message has a word of that card's topic
+  (rule 6's check). A message classed as out of scope never does;
+- rule 6 also turns away an unsure topic intent with no term named whose card the search
+  barely matches (:data:`WEAK_SEARCH`), offering that card as a button.
+
+Without evidence (a caller that has only the top intent), two refinements for topic intents (rule 3):
 - Words that describe the asker's situation ("in care", "looked after") are context, not the
   subject: "can I get a tutor cos I'm in care" is about school help, not about being in care.
   They never override a topic intent or answer an unsure message on their own.
@@ -37,12 +49,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.knowledge.card_evidence import Evidence, best_card
 from bot.knowledge.cards import Card, Library
 from bot.knowledge.terms import normalise_term
 from bot.knowledge.scope import TopicScope
 
-#: Below this confidence a topic intent gives way to a term the message names.
+#: Below this confidence a topic intent gives way to a term the message names (without
+#: evidence), or, with no term named and a card search score under ``WEAK_SEARCH``, is turned
+#: away with its card offered ("any special offers on trainers this weekend" is not carer support).
 TRUST_TOPIC_INTENT = 0.9
+WEAK_SEARCH = 0.25
 WHAT_IS, ASK_TOPIC, FALLBACK, COMPARE = "ask_what_is", "ask_topic", "nlu_fallback", "compare_orders"
 OUT_OF_SCOPE = "out_of_scope"
 #: Terms that describe the asker's situation rather than what they ask about.
@@ -67,14 +83,14 @@ class Route:
 
 def answer_card(library: Library, intent: str | None, entities: Iterable[dict],
                 confidence: float | None = None, text: str | None = None,
-                scope: TopicScope | None = None) -> Card | None:
+                scope: TopicScope | None = None, evidence: Evidence | None = None) -> Card | None:
     """The card the bot answers with, or None (it asks, offers buttons or compares instead)."""
-    return route(library, intent, entities, confidence, text, scope).card
+    return route(library, intent, entities, confidence, text, scope, evidence).card
 
 
 def route(library: Library, intent: str | None, entities: Iterable[dict],
           confidence: float | None = None, text: str | None = None,
-          scope: TopicScope | None = None) -> Route:
+          scope: TopicScope | None = None, evidence: Evidence | None = None) -> Route:
     """The rules in the module docstring; rule 6 needs the ``text`` and a ``scope``."""
     entities = list(entities)
     topics = library.cards_named([e for e in entities if e.get("entity") == "topic"])
@@ -82,20 +98,43 @@ def route(library: Library, intent: str | None, entities: Iterable[dict],
         return Route(topics[0])
     named = library.cards_named(entities)
     if intent in (WHAT_IS, ASK_TOPIC):
-        return Route(named[0] if named else None)
+        if named:
+            return Route(named[0])
+        return Route(_backstop(library, evidence, text, scope) if intent == WHAT_IS else None)
     named = library.cards_named(subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
-        if len(named) != 1:
+        if len(named) == 1:
+            if intent == OUT_OF_SCOPE and scope is not None and _only_everyday_terms(library, entities, scope):
+                return Route(None, off_topic=True, suggestion=named[0])
+            return Route(named[0])
+        if intent == OUT_OF_SCOPE or (intent == COMPARE and named):
             return Route(None)
-        if intent == OUT_OF_SCOPE and scope is not None and _only_everyday_terms(library, entities, scope):
-            return Route(None, off_topic=True, suggestion=named[0])
-        return Route(named[0])
+        return Route(_backstop(library, evidence, text, scope))
     by_intent = library.card_for_intent(intent) if intent else None
     if by_intent is None:
         return Route(None)
     if not named and scope is not None and text is not None and not scope.supports(str(intent), text):
         return Route(None, off_topic=True, suggestion=by_intent)
-    return Route(_topic_card(by_intent, named, confidence))
+    if evidence is None or not evidence.search:  # weighed only with the search it was measured with
+        return Route(_topic_card(by_intent, named, confidence))
+    card = best_card(library, evidence, named, by_intent)
+    if not named and evidence.search_score(card.id) < WEAK_SEARCH \
+            and (confidence is None or confidence < TRUST_TOPIC_INTENT):
+        return Route(None, off_topic=True, suggestion=card)
+    return Route(card)
+
+
+def _backstop(library: Library, evidence: Evidence | None, text: str | None,
+              scope: TopicScope | None) -> Card | None:
+    """The card search's sure answer, if the message also has a word of that card's topic.
+
+    Without the scope check "whats the difference between a crocodile and an alligator" found
+    the card whose examples ask "what's the difference between ..." (docs/evaluation.md).
+    """
+    card = evidence.search_best(library) if evidence is not None else None
+    if card is None or scope is None or text is None:
+        return card
+    return card if all(scope.supports(intent, text) for intent in card.intents[:1]) else None
 
 
 def _only_everyday_terms(library: Library, entities: list[dict], scope: TopicScope) -> bool:

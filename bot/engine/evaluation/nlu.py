@@ -34,6 +34,7 @@ from typing import Iterable, Optional, Sequence
 
 import yaml
 
+from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.choose_card import COMPARE, FALLBACK, WHAT_IS
 from bot.knowledge.care_leavers.guided_check import ANSWER_INTENT, CHECK_CARD, CHECK_INTENT, STOP_INTENT
 from bot.settings import PROJECT_ROOT
@@ -75,12 +76,13 @@ class Parsed:
     intent: Optional[str]
     confidence: float = 0.0
     entities: tuple[dict, ...] = ()
+    evidence: Optional[Evidence] = None   # DIET's ranking and the card search, as the actions get them
 
     @classmethod
     def from_rasa(cls, data: dict) -> "Parsed":
         intent = data.get("intent") or {}
         return cls(intent.get("name"), float(intent.get("confidence") or 0.0),
-                   tuple(dict(e) for e in data.get("entities") or ()))
+                   tuple(dict(e) for e in data.get("entities") or ()), Evidence.from_parse_data(data))
 
 
 @dataclass
@@ -250,7 +252,7 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     if parsed.intent == FOLLOW_UP:  # a single message: nothing was shown before it
         card = follow_up_card(library, parsed.entities, None, text)
         return (card.id if card is not None else None), False
-    found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, text, scope)
+    found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, text, scope, parsed.evidence)
     return (found.card.id if found.card is not None else None), found.off_topic
 
 
