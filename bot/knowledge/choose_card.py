@@ -30,7 +30,8 @@ ranking and the lexical card search), as the actions and the evaluation pass it:
   named terms together ("how do they find a family for a child who is going to be adopted" is
   family finding, though it names adoption);
 - rules 2 and 4, with no single card named, fall back on the card search when it is sure
-  (:data:`bot.knowledge.card_evidence.BACKSTOP_SCORE`): "residenshal care", "whats a care ordur"
+  (:data:`bot.knowledge.card_evidence.BACKSTOP_SCORE`), or when it and DIET's unsure ranking
+  agree (:data:`bot.knowledge.card_evidence.AGREED_SCORE`): "residenshal care", "whats a care ordur"
   get their card instead of the menu, if the message has a word of that card's topic
   (rule 6's check). A message classed as out of scope never does;
 - rule 6 also turns away an unsure topic intent with no term named whose card the search

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_evidence import BACKSTOP_SCORE, CARD_SEARCH_KEY, Evidence, best_card, card_scores
+from bot.knowledge.card_evidence import AGREED_SCORE, BACKSTOP_SCORE, CARD_SEARCH_KEY, Evidence, best_card, card_scores
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.choose_card import WEAK_SEARCH, route
 from bot.knowledge.scope import load_scope
@@ -67,6 +67,18 @@ def test_the_backstop_answers_a_misspelt_name_the_classifier_could_not_place(lib
     ev = evidence({"nlu_fallback": 0.45, "ask_residential_care": 0.32}, {"residential_care": BACKSTOP_SCORE + 0.1})
     assert card_of(route(library, "nlu_fallback", [], 0.45, "residenshal care", None, ev)) == "residential_care"
     assert card_of(route(library, "ask_what_is", [], 0.8, "whats residenshal care", None, ev)) == "residential_care"
+
+
+def test_the_backstop_answers_when_diet_and_the_search_agree(library):
+    """Neither sure alone (DIET under the fallback threshold, the search under BACKSTOP_SCORE)."""
+    text = "how do i join the youth group for kids in care that tells the council what to change"
+    agree = evidence({"nlu_fallback": 0.45, "ask_children_in_care_council": AGREED_SCORE - 0.25},
+                     {"children_in_care_council": 0.26, "advocate": 0.2})
+    assert card_of(route(library, "nlu_fallback", [], 0.45, text, None, agree)) == "children_in_care_council"
+    disagree = evidence({"nlu_fallback": 0.45, "ask_advocate": 0.35}, {"children_in_care_council": 0.3})
+    assert route(library, "nlu_fallback", [], 0.45, text, None, disagree).card is None
+    weak = evidence({"nlu_fallback": 0.45, "ask_children_in_care_council": 0.2}, {"children_in_care_council": 0.3})
+    assert route(library, "nlu_fallback", [], 0.45, text, None, weak).card is None
 
 
 def test_the_backstop_stays_silent_when_the_search_is_unsure(library):
