@@ -149,7 +149,8 @@ class CareChat:
         if named is not None:  # unsure what was asked, but it names one thing or the search is sure
             reply = self._and_another(last_card, named.id, text) or self.render_card(named.id, audience)
             return reply, Offer("", [], "")
-        offer = first_offer(self.library, ranking, entities, text)
+        offer = first_offer(self.library, ranking, entities, text,
+                            [card_id for card_id, _ in evidence.search] if evidence is not None else ())
         if not offer.card_ids:
             return self.handoff_after_fallback(audience), offer
         return Reply(offer.text, buttons_for(self.library, offer.card_ids)), offer

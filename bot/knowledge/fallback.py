@@ -52,10 +52,16 @@ def likeliest_cards(library: Library, ranking: Iterable[dict], entities: Iterabl
     return list(dict.fromkeys(found))[:limit]
 
 
-def first_offer(library: Library, ranking: Iterable[dict], entities: Iterable[dict], text: str) -> Offer:
-    """Step 1: the two likeliest topics, and the search results kept back for step 2."""
+def first_offer(library: Library, ranking: Iterable[dict], entities: Iterable[dict], text: str,
+                searched: Iterable[str] = ()) -> Offer:
+    """Step 1: the two likeliest topics, and the search results kept back for step 2.
+
+    ``searched``: the NLU's card search, best first (:mod:`bot.knowledge.card_evidence`); without
+    it, the keyword search over the cards' own words.
+    """
     offered = likeliest_cards(library, list(ranking), list(entities), text)
-    backup = [card.id for card in library.search(text, limit=5) if card.id not in offered][:3]
+    results = [cid for cid in searched if cid in library.cards] or [card.id for card in library.search(text, limit=5)]
+    backup = [cid for cid in results if cid not in offered][:3]
     return Offer(ASK_AGAIN, offered, OFFERED, backup)
 
 

@@ -97,6 +97,14 @@ def test_likeliest_cards_fills_from_search_when_intents_give_nothing(library):
     assert ids and ids[0] == "advocate"
 
 
+def test_first_offer_keeps_the_card_search_results_for_the_next_step(library):
+    offer = first_offer(library, [{"name": "ask_review_meeting"}], [], "something vague",
+                        ["cic_review", "iro", "advocate", "having_a_say", "complaints"])
+    assert offer.card_ids[0] == "cic_review"
+    assert offer.backup == [cid for cid in ["iro", "advocate", "having_a_say", "complaints"]
+                            if cid not in offer.card_ids][:3]
+
+
 def test_first_offer_keeps_different_search_results_for_the_next_step(library):
     offer = first_offer(library, [{"name": "ask_review_meeting"}, {"name": "ask_family_time"}], [],
                         "review family time care plan")
