@@ -89,6 +89,17 @@ def audience_from(metadata: dict | None) -> str:
     return reader_from(value)
 
 
+#: DIET's best guess below the fallback threshold counts from this confidence (first_guess).
+UNSURE_GUESS = 0.3
+
+
+def first_guess(ranking: Iterable[dict]) -> str | None:
+    """DIET's likeliest real intent when FallbackClassifier put ``nlu_fallback`` first, if it is
+    at least ``UNSURE_GUESS``."""
+    best = next((r for r in ranking if r.get("name") not in (FALLBACK, None)), None)
+    return str(best["name"]) if best is not None and float(best.get("confidence") or 0.0) >= UNSURE_GUESS else None
+
+
 class CareChat:
     """Answers for one deployment (one council, one case store)."""
 
@@ -139,11 +150,19 @@ class CareChat:
 
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
                        audience: str = DEFAULT_AUDIENCE, last_card: str | None = None,
-                       evidence: Evidence | None = None) -> tuple[Reply, Offer]:
+                       evidence: Evidence | None = None, token: str | None = None) -> tuple[Reply, Offer]:
         """Unsure what was asked: the two likeliest topics (the Offer says what to remember).
 
         Unless it names exactly one thing, or the card search is sure (``evidence``): then the answer.
+        And unless DIET's best guess, just under the fallback threshold, was the care-leaver check
+        ("what am i entitled to"): then a signed-in care leaver gets the answer from their record
+        (``token``), anyone else the care-leaver card, whose first button starts the check. Both
+        cost nothing if the guess was wrong; a menu would cost a young person two taps.
         """
+        ranking = list(ranking)
+        if first_guess(ranking) == guided_check.CHECK_INTENT:
+            reply, from_record = self.start_care_leaver_check(token)
+            return (reply if from_record else self.render_card(guided_check.CHECK_CARD, audience)), Offer("", [], "")
         entities = list(entities)
         named = answer_card(self.library, FALLBACK, entities, None, text, self.scope if text else None, evidence)
         if named is not None:  # unsure what was asked, but it names one thing or the search is sure
