@@ -12,7 +12,6 @@ config.yml, after FallbackClassifier:
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import pickle
 from pathlib import Path
@@ -26,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.engine.fingerprint import files_fingerprint
 from bot.engine.card_search import CardSearchIndex
 from bot.knowledge.card_evidence import CARD_SEARCH_KEY
 from bot.knowledge.card_loader import load_library
@@ -40,13 +40,7 @@ EXTERNAL_INPUTS = (PROJECT_ROOT / "content" / "cards", Path(__file__).parent / "
 
 
 def _external_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for root in EXTERNAL_INPUTS:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_fingerprint(EXTERNAL_INPUTS)
 
 
 def card_examples(training_data: TrainingData, library) -> list[tuple[str, str]]:

@@ -19,7 +19,6 @@ action server can read a short reply with the turn before it), and, when it fire
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import pickle
 from pathlib import Path
@@ -40,6 +39,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.engine.fingerprint import files_fingerprint
 from bot.engine.safeguarding_classifier import (
     NONE,
     TRAINING_DIR,
@@ -64,13 +64,7 @@ EXTERNAL_INPUTS = (TRAINING_DIR, LEXICON_PATH, Path(__file__).parent / "safeguar
 
 
 def _external_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for root in EXTERNAL_INPUTS:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_fingerprint(EXTERNAL_INPUTS)
 
 
 @DefaultV1Recipe.register(

@@ -135,7 +135,7 @@ def _backstop(library: Library, evidence: Evidence | None, text: str | None,
     card = evidence.search_best(library) if evidence is not None else None
     if card is None or scope is None or text is None:
         return card
-    return card if all(scope.supports(intent, text) for intent in card.intents[:1]) else None
+    return card if not card.intents or scope.supports(card.intents[0], text) else None
 
 
 def _only_everyday_terms(library: Library, entities: list[dict], scope: TopicScope) -> bool:

@@ -20,6 +20,7 @@ MODEL_PREFIX = "carechat-"
 #: server launcher) is left out, so changing it does not force a retrain.
 HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy",
                "bot/engine/safeguarding_component.py", "bot/engine/safeguarding_classifier.py",
+               "bot/engine/card_search.py", "bot/engine/card_search_component.py", "content/cards",
                "bot/safeguarding", "content/safeguarding/lexicon.yml", "content/safeguarding/training",
                "requirements/engine.lock")
 
