@@ -18,8 +18,9 @@ from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
 from bot.knowledge.care_leavers import guided_check
-from bot.knowledge.follow_up import (ASPECT_BY_KEY, ORDER_BUTTONS, Aspect, asks_about_another, aspect_from,
-                                     follow_up_card)
+from bot.knowledge.bites import lead_of, lead_source_line, worth_a_bite
+from bot.knowledge.follow_up import (ASPECT_BY_KEY, MORE, ORDER_BUTTONS, Aspect, asks_about_another, asks_for_more,
+                                     aspect_from, follow_up_card)
 from bot.knowledge.fallback import SEARCH_INTRO, SEARCHED, Offer, buttons_for, first_offer, next_step
 from bot.knowledge.personal_topics import lookup_intent_for_card
 from bot.knowledge.who_to_ask import handoff_reply
@@ -40,6 +41,9 @@ SIGN_IN_OFFER = (
 )
 
 HOW_IT_WORKS = "Here is how it works in general:"
+
+#: The button under a card's short answer that shows the rest of it.
+TELL_ME_MORE = "Tell me more"
 
 WHICH_TWO = (
     "Which two orders would you like me to compare? For example: \"SGO vs care order\" or "
@@ -81,6 +85,11 @@ def aspect_button(card_id: str, aspect: Aspect) -> dict:
     """A quick reply that asks one follow-up about an order ("How long it lasts"), bypassing NLU."""
     return {"title": aspect.button,
             "payload": f'/ask_follow_up{{"aspect": "{aspect.key}", "topic": "{card_id}"}}'}
+
+
+def more_button(card_id: str, title: str) -> dict:
+    """A quick reply for the rest of a card after its short answer ("Tell me more"), bypassing NLU."""
+    return {"title": title, "payload": f'/ask_follow_up{{"aspect": "{MORE}", "topic": "{card_id}"}}'}
 
 
 def audience_from(metadata: dict | None) -> str:
@@ -250,10 +259,34 @@ class CareChat:
         return None
 
     def render_card(self, card_id: str, audience: str) -> Reply:
-        """A card written for this reader and council, with its source line; then buttons: for an
-        order, the follow-ups people ask most (how long, how it ends, ...) and one related topic;
-        for the care-leaver card, the guided check first ("Check what I can get") and two related
-        topics; for any other card, three related topics."""
+        """A card's short answer first (:mod:`bot.knowledge.bites`), the rest one tap away.
+
+        The lead is the opening sentences of the national version, with its sources; then buttons:
+        for an order, the follow-ups people ask most (how long, how it ends, ...) and "All about";
+        for the care-leaver card, the guided check first ("Check what I can get"); for any other
+        card, "Tell me more" and two related topics. A short card, or the glossary, comes whole.
+        """
+        card = self.library.card(card_id)
+        answer = self.library.render(card_id, audience, self.settings.council)
+        if not worth_a_bite(card.kind, answer.text):
+            return self.full_card(card_id, audience)
+        lead = lead_of(card.versions[answer.audience])
+        sources = lead_source_line(self.library.source_titles([s for s in card.sources if self.library.is_national(s)]))
+        text = f"{lead}\n\n{sources}" if sources else lead
+        related = [topic_button(cid, title) for cid, title in answer.related]
+        if card_id in self.order_facts:
+            more = more_button(card_id, f"All about {self.order_facts[card_id].short}")
+            buttons = [aspect_button(card_id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS] + [more]
+        elif card_id == guided_check.CHECK_CARD:
+            buttons = [dict(guided_check.START_BUTTON), more_button(card_id, TELL_ME_MORE)] + related[:1]
+        else:
+            buttons = [more_button(card_id, TELL_ME_MORE)] + related[:2]
+        return Reply(text, buttons, card_id)
+
+    def full_card(self, card_id: str, audience: str) -> Reply:
+        """A card whole, written for this reader and council, with its full source line; then
+        buttons: for an order, the follow-ups and one related topic; for the care-leaver card, the
+        guided check first and two related topics; for any other card, three related topics."""
         answer = self.library.render(card_id, audience, self.settings.council)
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
         related = [topic_button(cid, title) for cid, title in answer.related]
@@ -277,15 +310,18 @@ class CareChat:
         card = follow_up_card(self.library, entities, last_card, text)
         if card is None:
             return Reply(WHICH_TOPIC)
+        if asks_for_more(entities, text):
+            return self.full_card(card.id, audience)
         aspect = aspect_from(entities, text)
         facts = self.order_facts.get(card.id)
         if aspect is None or facts is None:
-            return self._and_another(last_card, card.id, text) or self.render_card(card.id, audience)
+            again = self.full_card(card.id, audience) if card.id == last_card else self.render_card(card.id, audience)
+            return self._and_another(last_card, card.id, text) or again
         heading = dict(ATTRIBUTES)[aspect.key]
         sources = "; ".join(self.library.source_labels(list(facts.sources)))
         others = [aspect_button(card.id, ASPECT_BY_KEY[key]) for key in ORDER_BUTTONS if key != aspect.key]
         return Reply(f"{card.title}. {heading}: {facts.values[aspect.key]}\n\nSource: {sources}",
-                     others + [topic_button(card.id, f"All about {facts.short}")],
+                     others + [more_button(card.id, f"All about {facts.short}")],
                      card.id)
 
     def compare_orders(self, entities: Iterable[dict], audience: str = DEFAULT_AUDIENCE,

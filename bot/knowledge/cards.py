@@ -193,7 +193,7 @@ class Library:
         profile = self.council(council_id)
         who = normalise_audience(audience)
         parts = [card.versions.get(who, "").strip()]
-        source_ids = [s for s in card.sources if self._is_national(s)]
+        source_ids = [s for s in card.sources if self.is_national(s)]
         silent = False
         local = card.local.get(profile.id)
         if local is not None:
@@ -237,6 +237,11 @@ class Library:
                 parts.append(source.detail)
         return [", ".join([title, *parts]) for title, parts in details.items()]
 
-    def _is_national(self, source_id: str) -> bool:
+    def source_titles(self, source_ids: list[str]) -> list[str]:
+        """Each document's title once, without the sections cited: the short answer's source line."""
+        return list(dict.fromkeys(self.sources[s].title if s in self.sources else s for s in source_ids))
+
+    def is_national(self, source_id: str) -> bool:
+        """National law or guidance (true in all of England), not one council's document."""
         source = self.sources.get(source_id)
         return source is None or source.council is None

@@ -51,6 +51,12 @@ ORDER_BUTTONS = ("how_long", "how_it_ends", "family_time", "support")
 
 _WORD = re.compile(r"[a-z0-9]+")
 
+#: The "Tell me more" button's aspect: the whole card after its short answer (bot.knowledge.bites).
+MORE = "more"
+#: A follow-up that asks for the rest of the answer just shown, as whole words or phrases.
+MORE_WORDS = ("tell me more", "more", "more info", "more information", "more detail", "more details",
+              "the rest", "everything", "all about", "in detail", "full answer", "go on", "explain")
+
 
 #: "and adoption?", "what about an SGO?": the same question about another thing.
 _ANOTHER = re.compile(r"^\s*(and|what about|how about|wot about|wat about|wht about)\b", re.IGNORECASE)
@@ -69,6 +75,17 @@ def detect_aspect(text: str | None) -> Aspect | None:
         if any(f" {phrase} " in words for phrase in aspect.words):
             return aspect
     return None
+
+
+def asks_for_more(entities: Iterable[dict], text: str | None) -> bool:
+    """The "Tell me more" button, or a follow-up asking for the rest ("tell me more", "go on").
+
+    Checked after the order facts' aspects, so "tell me more about how it ends" is how_it_ends.
+    """
+    if any(e.get("entity") == "aspect" and e.get("value") == MORE for e in entities):
+        return True
+    words = " " + " ".join(_WORD.findall((text or "").lower())) + " "
+    return detect_aspect(text) is None and any(f" {phrase} " in words for phrase in MORE_WORDS)
 
 
 def subject_card(library: Library, entities: Iterable[dict], last_card: str | None) -> Card | None:

@@ -43,3 +43,25 @@ def make_tracker(text: str, intent: str, entities: list[dict] | None = None, met
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
               "entities": entities or [], "metadata": metadata or {}}
     return Tracker("test-user", {}, latest, [], False, None, {}, "action_listen")
+
+
+def button_entities(payload: str) -> list[dict]:
+    """The entities a quick reply's payload sets, as Rasa's payload parser reads them."""
+    import json
+
+    values = json.loads(payload[payload.index("{"):]) if "{" in payload else {}
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
+def more_button(messages: list[dict]) -> dict | None:
+    """The "Tell me more" / "All about ..." button under a card's short answer, if there is one."""
+    return next((b for m in messages for b in m.get("buttons") or []
+                 if '"aspect": "more"' in b.get("payload", "")), None)
+
+
+def short_answer(library, card_id: str, audience: str) -> str:
+    """The short answer a card leads with for this reader (the opening of its version)."""
+    from bot.knowledge.audiences import version_for
+    from bot.knowledge.bites import lead_of
+
+    return lead_of(library.card(card_id).versions[version_for(audience)])

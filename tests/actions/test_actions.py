@@ -12,7 +12,7 @@ from actions.actions import ActionAdvocateContact, ActionAnswerTopic, ActionNext
 from bot.assistant import SIGN_IN_OFFER, WHICH_TOPIC
 from bot.personal.dates import friendly_date
 from bot.personal.identity import mint_token
-from tests.actions.conftest import TODAY, make_tracker
+from tests.actions.conftest import TODAY, make_tracker, short_answer
 
 from datetime import timedelta
 
@@ -23,20 +23,62 @@ def run(action, tracker):
     return events, dispatcher.messages
 
 
-def test_what_is_an_sgo_uses_the_term_entity_and_cites_a_source(carechat, library):
+def test_what_is_an_sgo_leads_with_a_short_answer_and_its_sources(carechat, library):
     tracker = make_tracker("what is an sgo", "ask_what_is", [{"entity": "term", "value": "sgo"}],
                            {"audience": "child"})
     events, messages = run(ActionAnswerTopic(carechat), tracker)
     assert events == [SlotSet("fallback_stage", None), SlotSet("fallback_backup", None),
                       SlotSet("last_card", "special_guardianship_order")]
     assert len(messages) == 1
-    expected = library.render("special_guardianship_order", "child", "north_yorkshire")
-    assert messages[0]["text"].startswith(expected.text)
-    assert "Source:" in messages[0]["text"]
+    text = messages[0]["text"]
+    whole = library.render("special_guardianship_order", "child", "north_yorkshire").text
+    assert text.startswith("A special guardianship order is a choice made by a family court judge.")
+    answer, sources = text.split("\n\nSource: ")
+    assert len(answer.split()) <= 60 < len(whole.split())  # a bite, not the whole card
+    assert "Children Act 1989" in sources
+    assert "North Yorkshire" not in text  # the council's own text waits behind "All about SGO"
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    # an order's answer offers its follow-ups first, then a related topic
+    # an order's short answer offers its follow-ups first, then the whole answer
     assert payloads[0] == '/ask_follow_up{"aspect": "how_long", "topic": "special_guardianship_order"}'
-    assert payloads[-1].startswith("/ask_topic")
+    assert payloads[-1] == '/ask_follow_up{"aspect": "more", "topic": "special_guardianship_order"}'
+    assert messages[0]["buttons"][-1]["title"] == "All about SGO"
+
+
+def test_the_more_button_gives_the_whole_card_with_the_councils_text(carechat, library):
+    from actions.actions import ActionFollowUp
+
+    entities = [{"entity": "aspect", "value": "more"}, {"entity": "topic", "value": "special_guardianship_order"}]
+    tracker = make_tracker("/ask_follow_up", "ask_follow_up", entities, {"audience": "child"})
+    events, messages = run(ActionFollowUp(carechat), tracker)
+    whole = library.render("special_guardianship_order", "child", "north_yorkshire")
+    assert messages[0]["text"] == f"{whole.text}\n\n{whole.source_line}"
+    assert "North Yorkshire" in messages[0]["text"]
+    assert SlotSet("last_card", "special_guardianship_order") in events
+    assert all('"aspect": "more"' not in b["payload"] for b in messages[0]["buttons"])
+
+
+@pytest.mark.parametrize("text", ["tell me more", "go on", "can you explain more"])
+def test_tell_me_more_typed_after_a_short_answer_gives_the_rest(carechat, library, text):
+    from actions.actions import ActionFollowUp
+
+    tracker = make_tracker(text, "ask_follow_up")
+    tracker.slots["last_card"] = "advocate"
+    _, messages = run(ActionFollowUp(carechat), tracker)
+    assert messages[0]["text"].startswith(library.render("advocate", "young_person", "north_yorkshire").text)
+
+
+def test_a_card_that_is_not_an_order_offers_tell_me_more_then_related_topics(carechat, library):
+    tracker = make_tracker("what is an advocate", "ask_what_is", [{"entity": "term", "value": "advocate"}])
+    _, messages = run(ActionAnswerTopic(carechat), tracker)
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[0] == "Tell me more" and len(titles) == 3
+    assert messages[0]["text"].startswith(short_answer(library, "advocate", "young_person"))
+
+
+def test_the_glossary_and_short_cards_come_whole(carechat, library):
+    reply = carechat.render_card("glossary", "child")
+    assert reply.text.startswith(library.render("glossary", "child", "north_yorkshire").text)
+    assert all('"aspect": "more"' not in b["payload"] for b in reply.buttons)
 
 
 def test_audience_changes_the_version(carechat):
@@ -50,13 +92,13 @@ def test_review_question_is_answered_from_the_intent(carechat, library):
     _, messages = run(ActionAnswerTopic(carechat), make_tracker("what happens at my review", "ask_review_meeting"))
     card = library.card_for_intent("ask_review_meeting")
     assert card is not None
-    assert messages[0]["text"].startswith(library.render(card.id, "young_person", "north_yorkshire").text)
+    assert messages[0]["text"].startswith(short_answer(library, card.id, "young_person"))
 
 
 def test_topic_button_payload_names_the_card(carechat, library):
     tracker = make_tracker("/ask_topic", "ask_topic", [{"entity": "topic", "value": "special_guardianship_order"}])
     _, messages = run(ActionAnswerTopic(carechat), tracker)
-    assert messages[0]["text"].startswith(library.render("special_guardianship_order", "young_person", "north_yorkshire").text)
+    assert messages[0]["text"].startswith(short_answer(library, "special_guardianship_order", "young_person"))
 
 
 def test_unknown_term_asks_which_topic(carechat):
@@ -75,7 +117,7 @@ def test_next_review_with_valid_token_gives_the_booked_date_and_chair(carechat, 
 
 def signed_out_answer(library, card_id: str, what: str) -> tuple[str, str]:
     """The general card's text and the sign-in offer a signed-out asker gets after it."""
-    return library.render(card_id, "young_person", "north_yorkshire").text, SIGN_IN_OFFER.format(what=what)
+    return short_answer(library, card_id, "young_person"), SIGN_IN_OFFER.format(what=what)
 
 
 def test_next_review_without_token_gets_how_reviews_work_and_an_offer_to_sign_in(carechat, library):
@@ -106,7 +148,7 @@ def test_a_question_naming_another_topic_gets_that_card_not_a_lookup(carechat, l
                            [{"entity": "term", "value": "children in care council"}],
                            metadata={"carechat_token": token})
     text = run(ActionNextReview(carechat), tracker)[1][0]["text"]
-    assert text.startswith(library.render("children_in_care_council", "young_person", "north_yorkshire").text)
+    assert text.startswith(short_answer(library, "children_in_care_council", "young_person"))
     assert "Demo" not in text
 
 
@@ -234,7 +276,7 @@ def test_how_pas_work_stays_the_card_even_signed_in(carechat, settings, library)
                            metadata={"carechat_token": token})
     reply = run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
     assert "Demo Pat" not in reply
-    assert library.render("personal_adviser", "young_person", settings.council).text in reply
+    assert short_answer(library, "personal_adviser", "young_person") in reply
 
 
 def test_own_pa_question_on_the_card_signed_out_offers_sign_in_and_reveals_nothing(carechat, library):
@@ -282,7 +324,7 @@ def test_follow_up_with_nothing_shown_asks_which_topic_unless_its_aspect_has_a_c
 
     assert run(ActionFollowUp(carechat), follow_up_tracker("how long does it last", None))[1][0]["text"] == WHICH_TOPIC
     _, messages = run(ActionFollowUp(carechat), follow_up_tracker("can i still see my mum then", None))
-    assert messages[0]["text"].startswith(library.render("family_time", "young_person", "north_yorkshire").text)
+    assert messages[0]["text"].startswith(short_answer(library, "family_time", "young_person"))
 
 
 def test_one_order_named_after_an_order_compares_the_two(carechat):
@@ -305,7 +347,7 @@ def test_and_another_order_just_after_an_order_compares_the_two(carechat, librar
     assert SlotSet("last_card", None) in events
     # with nothing shown before, or a whole new question, it is the card itself
     fresh = run(ActionAnswerTopic(carechat), make_tracker("and adoption?", "ask_adoption_order", adoption))[1]
-    assert fresh[0]["text"].startswith(library.render("adoption_order", "young_person", "north_yorkshire").text)
+    assert fresh[0]["text"].startswith(short_answer(library, "adoption_order", "young_person"))
     tracker = make_tracker("what is adoption", "ask_adoption_order", adoption)
     tracker.slots["last_card"] = "care_order"
     assert "side by side" not in run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]

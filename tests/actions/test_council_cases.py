@@ -3,7 +3,8 @@
 Each case in ``tests/council_cases/*.yml`` is a question (intent and entities, as Rasa would
 parse it) and, per council profile, words the answer must contain and words it must not.
 The real action runs with a CareChat configured for that council, for each audience, and the
-test reads what the dispatcher sent: the same path a user's message takes after NLU.
+test reads what the dispatcher sent: the same path a user's message takes after NLU. Where the
+answer comes in bites, the test taps "Tell me more" as a reader would and reads both messages.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerTopic, ActionCompareOrders
+from actions.actions import ActionAnswerTopic, ActionCompareOrders, ActionFollowUp
 from bot.assistant import CareChat
 from bot.settings import load_settings
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import button_entities, make_tracker, more_button
 from bot.knowledge.audiences import VERSIONS as AUDIENCES
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "council_cases"
@@ -76,6 +77,10 @@ def test_council_case(case, council, audience, carechats):
     action_class = ActionCompareOrders if ask["intent"] == "compare_orders" else ActionAnswerTopic
     dispatcher = CollectingDispatcher()
     action_class(carechats[council]).run(dispatcher, tracker, {})
+    more = more_button(dispatcher.messages)
+    if more is not None:  # the short answer first: the reader taps "Tell me more" for the rest
+        tap = make_tracker(more["payload"], "ask_follow_up", button_entities(more["payload"]), {"audience": audience})
+        ActionFollowUp(carechats[council]).run(dispatcher, tap, {})
     said = " ".join(message.get("text") or "" for message in dispatcher.messages).lower()
     expect = case["councils"][council]
     says = expect.get("says_" + audience, expect.get("says", []))
