@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from bot.knowledge.about_carechat import EXAMPLE_TOPICS
 from bot.knowledge.audiences import DEFAULT_READER, reader_from
 from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
+from bot.knowledge.compare_request import comparison_pair
 from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.card_loader import load_library
 from bot.knowledge.cards import Library
@@ -98,17 +99,6 @@ def audience_from(metadata: dict | None) -> str:
     return reader_from(value)
 
 
-#: DIET's best guess below the fallback threshold counts from this confidence (first_guess).
-UNSURE_GUESS = 0.3
-
-
-def first_guess(ranking: Iterable[dict]) -> str | None:
-    """DIET's likeliest real intent when FallbackClassifier put ``nlu_fallback`` first, if it is
-    at least ``UNSURE_GUESS``."""
-    best = next((r for r in ranking if r.get("name") not in (FALLBACK, None)), None)
-    return str(best["name"]) if best is not None and float(best.get("confidence") or 0.0) >= UNSURE_GUESS else None
-
-
 class CareChat:
     """Answers for one deployment (one council, one case store)."""
 
@@ -159,20 +149,17 @@ class CareChat:
 
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
                        audience: str = DEFAULT_AUDIENCE, last_card: str | None = None,
-                       evidence: Evidence | None = None, token: str | None = None) -> tuple[Reply, Offer]:
+                       evidence: Evidence | None = None) -> tuple[Reply, Offer]:
         """Unsure what was asked: the two likeliest topics (the Offer says what to remember).
 
-        Unless it names exactly one thing, or the card search is sure (``evidence``): then the answer.
-        And unless DIET's best guess, just under the fallback threshold, was the care-leaver check
-        ("what am i entitled to"): then a signed-in care leaver gets the answer from their record
-        (``token``), anyone else the care-leaver card, whose first button starts the check. Both
-        cost nothing if the guess was wrong; a menu would cost a young person two taps.
+        Unless it names two orders to compare, names exactly one thing, or the card search is sure
+        (``evidence``): then the comparison or the answer.
         """
         ranking = list(ranking)
-        if first_guess(ranking) == guided_check.CHECK_INTENT:
-            reply, from_record = self.start_care_leaver_check(token)
-            return (reply if from_record else self.render_card(guided_check.CHECK_CARD, audience)), Offer("", [], "")
         entities = list(entities)
+        pair = comparison_pair(self.library, FALLBACK, entities, text, self.order_facts)
+        if pair is not None:  # unsure, but it names two orders and asks how they differ
+            return self._compare_ids(*pair), Offer("", [], "")
         named = answer_card(self.library, FALLBACK, entities, None, text, self.scope if text else None, evidence)
         if named is not None:  # unsure what was asked, but it names one thing or the search is sure
             reply = self._and_another(last_card, named.id, text) or self.render_card(named.id, audience)
@@ -232,7 +219,8 @@ class CareChat:
                      confidence: float | None = None, text: str | None = None,
                      last_card: str | None = None, token: str | None = None,
                      evidence: Evidence | None = None) -> Reply:
-        """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it.
+        """Find the card the user asked about (:func:`bot.knowledge.choose_card.route`) and render it;
+        or, if it names two orders and asks how they differ, compare them (whatever the intent).
 
         With the message ``text``, a topic intent needs a word of its topic (:mod:`bot.knowledge.scope`);
         without one the message gets the out-of-scope reply instead of a confident wrong card. A short
@@ -241,6 +229,9 @@ class CareChat:
         ``evidence``: DIET's whole ranking and the card search, which weigh the card (:mod:`bot.knowledge.card_evidence`).
         """
         entities = list(entities)
+        pair = comparison_pair(self.library, intent, entities, text, self.order_facts)
+        if pair is not None:  # "care order versus placement order", whatever DIET filed it under
+            return self._compare_ids(*pair)
         found = route(self.library, intent, entities, confidence, text, self.scope if text else None, evidence)
         if found.off_topic:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)

@@ -1,7 +1,8 @@
 """Rasa 3.6 NLU component: rank the cards for every message with the lexical card search.
 
 Why a pipeline component: the index is built from Rasa's own training examples during
-`rasa train` (each card intent's examples, plus every card's title and aliases), stored in the
+`rasa train` (each card intent's examples, plus every card's title and aliases, and the
+out-of-scope examples as one more "card", ``out_of_scope``), stored in the
 model archive, and its ranking reaches the action server and the evaluation in the parse data,
 next to DIET's intent ranking, as ``card_search`` = [{"card": id, "score": s}, ...] (top 8).
 It never changes the intent: what to do with the ranking is decided in plain Python
@@ -27,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.engine.fingerprint import files_fingerprint
 from bot.engine.card_search import CardSearchIndex
-from bot.knowledge.card_evidence import CARD_SEARCH_KEY
+from bot.knowledge.card_evidence import CARD_SEARCH_KEY, OFF_TOPIC
 from bot.knowledge.card_loader import load_library
 from bot.settings import PROJECT_ROOT
 
@@ -35,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 MODEL_FILE = "card_search.pkl"
 LIMIT = 8
-#: Files outside Rasa's training data that shape the index: a change retrains it.
-EXTERNAL_INPUTS = (PROJECT_ROOT / "content" / "cards", Path(__file__).parent / "card_search.py")
+#: Files outside Rasa's training data that shape the index: a change retrains it. This module
+#: too: without it Rasa's cache kept serving an index built by the old ``card_examples``.
+EXTERNAL_INPUTS = (PROJECT_ROOT / "content" / "cards", Path(__file__).parent / "card_search.py", Path(__file__))
 
 
 def _external_fingerprint() -> str:
@@ -44,13 +46,17 @@ def _external_fingerprint() -> str:
 
 
 def card_examples(training_data: TrainingData, library) -> list[tuple[str, str]]:
-    """(card id, text) for every example of a card's intent, and every card's title and aliases."""
+    """(card id, text) for every example of a card's intent, and every card's title and aliases;
+    and the out-of-scope examples under ``OFF_TOPIC``, so that a message closest to an everyday
+    question ("how do i move my contacts to a new phone") is ranked as that, not as a card."""
     examples = []
     for message in training_data.intent_examples:
-        card = library.card_for_intent(str(message.get(INTENT) or ""))
+        intent = str(message.get(INTENT) or "")
+        card = library.card_for_intent(intent)
+        label = card.id if card is not None else OFF_TOPIC if intent == OFF_TOPIC else None
         text = message.get(TEXT) or ""
-        if card is not None and text and not text.startswith("/"):
-            examples.append((card.id, text))
+        if label is not None and text and not text.startswith("/"):
+            examples.append((label, text))
     for card in library.cards.values():
         examples += [(card.id, name) for name in (card.title, *card.aliases)]
     return examples

@@ -60,7 +60,7 @@ THRESHOLD_KEY = "classifier_threshold"
 DEFAULT_INTENT = "safeguarding_concern"
 MODEL_FILE = "safeguarding_classifier.pkl"
 #: Files outside Rasa's training data that shape this component: a change retrains it.
-EXTERNAL_INPUTS = (TRAINING_DIR, LEXICON_PATH, Path(__file__).parent / "safeguarding_classifier.py")
+EXTERNAL_INPUTS = (TRAINING_DIR, LEXICON_PATH, Path(__file__).parent / "safeguarding_classifier.py", Path(__file__))
 
 
 def _external_fingerprint() -> str:

@@ -16,8 +16,11 @@ measure what users get. The rules, in order:
    terms are our own dictionary of care words. Two or more named, or none: no answer; the
    fallback offers buttons, or the out-of-scope reply says what CareChat can help with.
    Except: classed as out of scope and the one term named is an everyday phrase our own
-   off-topic examples use ("how do I make a complaint about my Amazon parcel"): the
-   out-of-scope reply, with that card as a button (needs a ``scope``).
+   off-topic examples use ("how do I make a complaint about my Amazon parcel"), or classed as
+   out of scope with near certainty (``SURE_OFF_TOPIC``): the out-of-scope reply, with that card
+   as a button. And unsure, with only an everyday phrase named ("who do I contact about my
+   council tax"): the fallback's buttons, unless the evidence backs that card
+   (``EVERYDAY_TERM_SCORE``).
 5. A comparison naming only one card ("how long does an EPO last"): that card.
 6. A topic intent with no term named must also have an evidence word for its topic
    (:mod:`bot.knowledge.scope`): "how many legs does a spider have" may look like a care question to the
@@ -50,7 +53,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.knowledge.card_evidence import Evidence, best_card
+from bot.knowledge.card_evidence import AGREED_SCORE, NAMED_BONUS, Evidence, best_card, card_scores
 from bot.knowledge.cards import Card, Library
 from bot.knowledge.terms import normalise_term
 from bot.knowledge.scope import TopicScope
@@ -60,6 +63,14 @@ from bot.knowledge.scope import TopicScope
 #: away with its card offered ("any special offers on trainers this weekend" is not carer support).
 TRUST_TOPIC_INTENT = 0.9
 WEAK_SEARCH = 0.25
+#: From this confidence, DIET's "out of scope" outweighs one care term in the message ("what's the
+#: adoption rate of electric cars", "my personal adviser at the jobcentre"): the out-of-scope reply,
+#: with the term's card as a button. Every held-out care question so classed was below 0.9.
+SURE_OFF_TOPIC = 0.95
+#: An unsure message whose only term is an everyday phrase ("who do I contact about my council tax")
+#: is answered with that term's card only when the evidence backs it this much: DIET and the search
+#: agreeing (``AGREED_SCORE``) on top of the term itself ("wats kinship": 1.17; council tax: 0.47).
+EVERYDAY_TERM_SCORE = AGREED_SCORE + NAMED_BONUS
 WHAT_IS, ASK_TOPIC, FALLBACK, COMPARE = "ask_what_is", "ask_topic", "nlu_fallback", "compare_orders"
 OUT_OF_SCOPE = "out_of_scope"
 #: Terms that describe the asker's situation rather than what they ask about.
@@ -105,8 +116,12 @@ def route(library: Library, intent: str | None, entities: Iterable[dict],
     named = library.cards_named(subject_entities(entities))
     if intent in (FALLBACK, COMPARE, OUT_OF_SCOPE):
         if len(named) == 1:
-            if intent == OUT_OF_SCOPE and scope is not None and _only_everyday_terms(library, entities, scope):
+            if intent == OUT_OF_SCOPE and (confidence is not None and confidence >= SURE_OFF_TOPIC or (
+                    scope is not None and _only_everyday_terms(library, entities, scope))):
                 return Route(None, off_topic=True, suggestion=named[0])
+            if intent == FALLBACK and scope is not None and _only_everyday_terms(library, entities, scope) \
+                    and not _evidence_backs(library, evidence, named[0]):
+                return Route(None)
             return Route(named[0])
         if intent == OUT_OF_SCOPE or (intent == COMPARE and named):
             return Route(None)
@@ -136,6 +151,12 @@ def _backstop(library: Library, evidence: Evidence | None, text: str | None,
     if card is None or scope is None or text is None:
         return card
     return card if not card.intents or scope.supports(card.intents[0], text) else None
+
+
+def _evidence_backs(library: Library, evidence: Evidence | None, card: Card) -> bool:
+    """The card has the most evidence of all, and at least ``EVERYDAY_TERM_SCORE`` (its term counted)."""
+    scores = card_scores(library, evidence, [card]) if evidence is not None else None
+    return bool(scores) and max(scores, key=scores.get) == card.id and scores[card.id] >= EVERYDAY_TERM_SCORE
 
 
 def _only_everyday_terms(library: Library, entities: list[dict], scope: TopicScope) -> bool:

@@ -46,6 +46,7 @@ u ur r ya ye wot wat wats whatz cos coz cuz bc pls plz thx hey hi hiya hello
 day days week weeks month months year years time times once twice first last next ago old new
 today tonight tomorrow yesterday night nights morning weekend weekends
 come comes coming came
+difference differences different between versus vs
 """.split())
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")

@@ -220,6 +220,24 @@ def test_compare_action_compares_two_named_orders(carechat):
     assert "Source:" in messages[0]["text"]
 
 
+def test_a_comparison_filed_under_one_topic_still_compares(carechat):
+    """DIET put "care order versus placement order" under placement orders: the reader asked for both."""
+    tracker = make_tracker("care order versus placement order", "ask_placement_order",
+                           [{"entity": "term", "value": "care order"}, {"entity": "term", "value": "placement order"}])
+    _, messages = run(ActionAnswerTopic(carechat), tracker)
+    assert "side by side" in messages[0]["text"] and "Source:" in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Care order", "Placement order"]
+
+
+def test_an_unsure_comparison_still_compares(carechat):
+    from actions.actions import ActionFallbackOffer
+
+    tracker = make_tracker("whats the difference between an ico and a full care order", "nlu_fallback",
+                           [{"entity": "term", "value": "ico"}, {"entity": "term", "value": "care order"}])
+    _, messages = run(ActionFallbackOffer(carechat), tracker)
+    assert "side by side" in messages[0]["text"]
+
+
 def test_crafted_non_string_topic_is_ignored(carechat):
     tracker = make_tracker("/ask_topic", "ask_topic", [{"entity": "topic", "value": ["special_guardianship_order"]}])
     assert run(ActionAnswerTopic(carechat), tracker)[1][0]["text"] == WHICH_TOPIC

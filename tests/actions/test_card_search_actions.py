@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import ActionAnswerTopic, ActionFallbackOffer
 from bot.assistant import OUT_OF_SCOPE_TEXT
 from bot.knowledge.card_evidence import CARD_SEARCH_KEY
-from bot.knowledge.care_leavers import guided_check
 
 
 def tracker_with(text: str, intent: str, confidence: float, ranking: list[tuple[str, float]],
@@ -50,31 +49,3 @@ def test_the_weighed_evidence_picks_the_card_the_message_is_about(carechat):
     tracker.latest_message["entities"] = [{"entity": "term", "value": "adopted"}]
     events, _ = run(ActionAnswerTopic(carechat), tracker)
     assert SlotSet("last_card", "family_finding") in events
-
-
-def test_an_unsure_guess_of_the_care_leaver_check_answers_a_signed_in_care_leaver_from_the_record(carechat, settings):
-    """"what am i entitled to" with DIET just under the fallback threshold: no menu for Demo Kai."""
-    from bot.personal.identity import mint_token
-
-    tracker = tracker_with("what am i entitled to", "nlu_fallback", 0.45,
-                           [("nlu_fallback", 0.45), ("ask_care_leaver_entitlement_check", 0.437)],
-                           [("care_leaver", 0.38)])
-    tracker.latest_message["metadata"] = {"carechat_token": mint_token("DEMO-004", settings)}
-    _, messages = run(ActionFallbackOffer(carechat), tracker)
-    assert messages[0]["text"].startswith("I worked this out from your council record, without asking you questions.")
-
-
-def test_an_unsure_guess_of_the_check_shows_the_care_leaver_card_to_someone_signed_out(carechat):
-    tracker = tracker_with("what am i entitled to", "nlu_fallback", 0.45,
-                           [("nlu_fallback", 0.45), ("ask_care_leaver_entitlement_check", 0.437)], [])
-    events, messages = run(ActionFallbackOffer(carechat), tracker)
-    assert SlotSet("last_card", "care_leaver") in events
-    assert messages[0]["buttons"][0] == guided_check.START_BUTTON  # "Check what I can get" first
-
-
-def test_a_weak_guess_of_the_check_still_gets_the_menu(carechat):
-    tracker = tracker_with("hmm", "nlu_fallback", 0.45, [("nlu_fallback", 0.45),
-                                                         ("ask_care_leaver_entitlement_check", 0.2)], [])
-    events, messages = run(ActionFallbackOffer(carechat), tracker)
-    assert not messages[0]["text"].startswith("I worked this out")
-    assert SlotSet("last_card", "care_leaver") not in events

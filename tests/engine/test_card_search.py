@@ -7,7 +7,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.engine.card_search import CardSearchIndex
 from bot.engine.card_search_component import CardSearch, card_examples
-from bot.knowledge.card_evidence import CARD_SEARCH_KEY
+from bot.knowledge.card_evidence import CARD_SEARCH_KEY, OFF_TOPIC
 from bot.knowledge.card_loader import load_library
 
 EXAMPLES = [
@@ -44,11 +44,13 @@ def test_scores_are_similarities_and_empty_text_ranks_nothing(index):
 
 def test_the_component_indexes_card_intents_and_every_cards_names():
     library = load_library()
-    data = TrainingData([Message.build("who runs my review", "ask_iro"), Message.build("hello", "greet")])
+    data = TrainingData([Message.build("who runs my review", "ask_iro"), Message.build("hello", "greet"),
+                         Message.build("my phone contacts vanished", "out_of_scope")])
     examples = card_examples(data, library)
     assert ("iro", "who runs my review") in examples
     assert not any(text == "hello" for _, text in examples)
-    assert {card for card, _ in examples} == set(library.cards)
+    assert (OFF_TOPIC, "my phone contacts vanished") in examples  # ranked as off topic, never a card
+    assert {card for card, _ in examples} == set(library.cards) | {OFF_TOPIC}
 
 
 def test_the_component_adds_the_ranking_and_leaves_the_intent_alone(index):
@@ -61,3 +63,13 @@ def test_the_component_adds_the_ranking_and_leaves_the_intent_alone(index):
     assert message.get("intent")["name"] == "nlu_fallback"
     assert "card_search" in message.as_dict(only_output_properties=True)
     assert button.get(CARD_SEARCH_KEY) is None
+
+
+def test_a_change_to_the_components_own_code_retrains_them():
+    """Rasa caches a component by its fingerprint: the module that builds the index must be in it."""
+    from pathlib import Path
+
+    from bot.engine import card_search_component, safeguarding_component
+
+    assert Path(card_search_component.__file__) in card_search_component.EXTERNAL_INPUTS
+    assert Path(safeguarding_component.__file__) in safeguarding_component.EXTERNAL_INPUTS

@@ -124,3 +124,15 @@ def test_without_evidence_the_old_rules_hold(library):
     """Callers with only the top intent (and the earlier tests in test_routing.py) are unchanged."""
     assert route(library, "nlu_fallback", [], 0.45, "residenshal care").card is None
     assert card_of(route(library, "ask_family_finding", [term("adopted")], 0.97)) == "adoption_order"
+
+
+def test_off_topic_examples_ranked_first_back_no_card(library):
+    """"what does ngl mean": nearer the everyday questions than the glossary, so no backstop answer."""
+    from bot.knowledge.card_evidence import OFF_TOPIC
+
+    ev = evidence({"ask_what_is": 0.64}, {OFF_TOPIC: 0.62, "glossary": BACKSTOP_SCORE + 0.1})
+    assert ev.search_best(library) is None
+    assert OFF_TOPIC not in card_scores(library, ev, [])
+    assert route(library, "ask_what_is", [], 0.64, "what does ngl mean", None, ev).card is None
+    second = evidence({"ask_what_is": 0.64}, {"glossary": BACKSTOP_SCORE + 0.1, OFF_TOPIC: 0.2})
+    assert second.search_best(library).id == "glossary"

@@ -82,7 +82,7 @@ def test_no_training_example_is_a_near_copy_of_a_held_out_message():
 
 
 def test_the_leak_check_can_see_training_text():
-    assert "what is an sgo" in training_texts()
+    assert "what does sgo mean" in training_texts()
 
 
 @pytest.mark.parametrize("text, expected", [("what's an [SGO](term)?", "what s an sgo")])
@@ -92,7 +92,7 @@ def test_normalise_strips_annotations(text, expected):
 
 def test_the_blind_sets_are_there_and_big_enough():
     """The blind sets (tests/nlu_blind/README.md), each with at least 50 out-of-scope messages."""
-    for name in ("dev.yml", "final.yml", "final_3.yml", "final_4.yml"):
+    for name in ("dev.yml", "final.yml", "final_3.yml", "final_4.yml", "final_5.yml", "final_6.yml"):
         items = holdout_items_of(BLIND_DIR / name)
         assert sum(1 for i in items if i.get("intent") == "out_of_scope") >= 50, name
         assert sum(1 for i in items if "card" in i) >= 80, name

@@ -29,6 +29,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -36,6 +37,7 @@ import yaml
 
 from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.choose_card import COMPARE, FALLBACK, WHAT_IS
+from bot.knowledge.compare_request import comparison_pair
 from bot.knowledge.care_leavers.guided_check import ANSWER_INTENT, CHECK_CARD, CHECK_INTENT, STOP_INTENT
 from bot.settings import PROJECT_ROOT
 
@@ -233,6 +235,14 @@ def named_term_cards(entities: Iterable[dict], library) -> list[str]:
     return named
 
 
+@lru_cache(maxsize=1)
+def _order_facts() -> frozenset[str]:
+    """The orders the bot can compare side by side (content/order_facts.yml)."""
+    from bot.knowledge.comparisons import load_order_facts
+
+    return frozenset(load_order_facts())
+
+
 def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str], bool]:
     """The card the deployed bot shows someone not signed in, and whether it turned the message away.
 
@@ -252,6 +262,8 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     if parsed.intent == FOLLOW_UP:  # a single message: nothing was shown before it
         card = follow_up_card(library, parsed.entities, None, text)
         return (card.id if card is not None else None), False
+    if comparison_pair(library, parsed.intent, parsed.entities, text, _order_facts()) is not None:
+        return None, False  # the bot compares the two cards named (bot.knowledge.compare_request)
     found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, text, scope, parsed.evidence)
     return (found.card.id if found.card is not None else None), found.off_topic
 
@@ -274,7 +286,8 @@ def score_item(item: HoldoutItem, parsed: Parsed, library, scope=None) -> Outcom
         named = [c.id for c in library.cards_named(list(parsed.entities))]
         answer = "+".join(named) if named else None
         ok_any = all(c in named for c in item.compare)
-        ok = ok_any and parsed.intent == COMPARE
+        ok = ok_any and (parsed.intent == COMPARE
+                         or comparison_pair(library, parsed.intent, parsed.entities, item.text, _order_facts()) is not None)
     return Outcome(
         text=item.text, group=item.group, expected_intent=expected, predicted_intent=parsed.intent,
         confidence=round(parsed.confidence, 4), expected_cards=expected_term_cards(item, library),
