@@ -269,6 +269,7 @@ class ActionFallbackOffer(CareChatAction):
             audience_from(_metadata(tracker)),
             tracker.get_slot(LAST_CARD_SLOT),
             Evidence.from_parse_data(message),
+            _metadata(tracker).get(TOKEN_KEY),
         )
         _send(dispatcher, reply)
         stage = offer.stage if offer.card_ids else None

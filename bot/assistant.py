@@ -149,11 +149,13 @@ class CareChat:
 
     def fallback_offer(self, ranking: Iterable[dict], entities: Iterable[dict], text: str,
                        audience: str = DEFAULT_AUDIENCE, last_card: str | None = None,
-                       evidence: Evidence | None = None) -> tuple[Reply, Offer]:
+                       evidence: Evidence | None = None, token: str | None = None) -> tuple[Reply, Offer]:
         """Unsure what was asked: the two likeliest topics (the Offer says what to remember).
 
         Unless it names two orders to compare, names exactly one thing, or the card search is sure
-        (``evidence``): then the comparison or the answer.
+        (``evidence``): then the comparison, or that card's answer as any topic question gets it
+        ("who is my advocate", the classifier torn between the card and the lookup, is the lookup
+        for a signed-in person: ``token``).
         """
         ranking = list(ranking)
         entities = list(entities)
@@ -162,8 +164,7 @@ class CareChat:
             return self._compare_ids(*pair), Offer("", [], "")
         named = answer_card(self.library, FALLBACK, entities, None, text, self.scope if text else None, evidence)
         if named is not None:  # unsure what was asked, but it names one thing or the search is sure
-            reply = self._and_another(last_card, named.id, text) or self.render_card(named.id, audience)
-            return reply, Offer("", [], "")
+            return self._answer_card(named.id, text, entities, audience, token, last_card), Offer("", [], "")
         offer = first_offer(self.library, ranking, entities, text,
                             [card_id for card_id, _ in evidence.search] if evidence is not None else ())
         if not offer.card_ids:
@@ -237,10 +238,16 @@ class CareChat:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
         if found.card is None:
             return Reply(WHICH_TOPIC)
-        lookup = lookup_intent_for_card(found.card.id, text)
+        return self._answer_card(found.card.id, text, entities, audience, token, last_card)
+
+    def _answer_card(self, card_id: str, text: str | None, entities: list[dict], audience: str,
+                     token: str | None, last_card: str | None) -> Reply:
+        """A card chosen for a message: the asker's own record if they ask for it on that card's
+        subject ("who is my PA"), a comparison for "and adoption?" after another order, else the card."""
+        lookup = lookup_intent_for_card(card_id, text)
         if lookup is not None:
             return self._personal_answers()[lookup](token, text, entities, audience)
-        return self._and_another(last_card, found.card.id, text) or self.render_card(found.card.id, audience)
+        return self._and_another(last_card, card_id, text) or self.render_card(card_id, audience)
 
     def _and_another(self, last_card: str | None, card_id: str, text: str | None) -> Reply | None:
         """"and adoption?" just after a care order's answer: the two side by side, else None."""

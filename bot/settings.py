@@ -196,8 +196,12 @@ def require_safe_secret(settings: Settings) -> None:
 SESSION_STORE_SCHEMES = ("redis", "rediss")
 
 
-def _redis_url_fault(url: str) -> str | None:
-    """What is wrong with a Redis URL, in a few words, or None; never repeats the URL (it may hold a password)."""
+def redis_url_fault(url: str) -> str | None:
+    """What is wrong with a Redis URL, in a few words, or None; never repeats the URL (it may hold a password).
+
+    One check for every Redis URL CareChat takes (the session store here, Rasa's lock store in
+    :mod:`bot.ops.lock_store_config`), so both refuse the same URLs in the same words.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -221,7 +225,7 @@ def session_store_problem(settings: Settings) -> str | None:
     """Why CARECHAT_SESSION_STORE_URL cannot be used, as one kind line, or None (empty means memory)."""
     if not settings.session_store_url:
         return None
-    fault = _redis_url_fault(settings.session_store_url)
+    fault = redis_url_fault(settings.session_store_url)
     if fault is None:
         return None
     return (f"CARECHAT_SESSION_STORE_URL is not a Redis URL CareChat can use ({fault}): set it to "

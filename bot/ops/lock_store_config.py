@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.settings import ConfigurationError
+from bot.settings import ConfigurationError, redis_url_fault
 
 LOCK_STORE_CLASS = "bot.engine.lock_store.AtomicRedisLockStore"
 EXAMPLE = "redis://localhost:6379/1"
@@ -18,22 +18,11 @@ EXAMPLE = "redis://localhost:6379/1"
 
 def lock_store_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be Rasa's lock store, or None (empty means in memory, which is fine)."""
-    if not url:
+    fault = redis_url_fault(url) if url else None
+    if fault is None:
         return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return f"LOCK_STORE_URL is not a valid URL; use redis://host:port/db, for example {EXAMPLE}."
-    if parts.scheme not in ("redis", "rediss"):
-        return (f"LOCK_STORE_URL uses {parts.scheme or 'no scheme'!r}; CareChat's lock store is Redis: "
-                f"use redis://host:port/db (or rediss:// for TLS), for example {EXAMPLE}.")
-    if not parts.hostname:
-        return f"LOCK_STORE_URL names no host; for example {EXAMPLE}."
-    db = parts.path.strip("/") or "1"
-    if not db.isdigit():
-        return f"LOCK_STORE_URL's database must be a number (the /1 in {EXAMPLE})."
-    return None
+    return (f"LOCK_STORE_URL is not a Redis URL CareChat can use ({fault}): set it to redis://host:port/db "
+            f"(rediss:// for TLS), for example {EXAMPLE}, or leave it empty for one Rasa process.")
 
 
 def lock_store_endpoint(url: str) -> dict[str, Any] | None:

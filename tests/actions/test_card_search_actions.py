@@ -49,3 +49,20 @@ def test_the_weighed_evidence_picks_the_card_the_message_is_about(carechat):
     tracker.latest_message["entities"] = [{"entity": "term", "value": "adopted"}]
     events, _ = run(ActionAnswerTopic(carechat), tracker)
     assert SlotSet("last_card", "family_finding") in events
+
+
+def test_an_unsure_question_for_ones_own_record_on_a_named_card_is_the_lookup(carechat, settings):
+    """"who is my advocate": DIET torn between the advocate card (0.369) and the lookup (0.393), so
+    the fallback; it names the advocate card and asks who, so a signed-in person gets their own."""
+    from bot.personal.identity import mint_token
+
+    ranking = [("nlu_fallback", 0.35), ("ask_advocate_contact", 0.393), ("ask_advocate", 0.369)]
+    signed_in = tracker_with("who is my advocate", "nlu_fallback", 0.35, ranking, [("advocate", 0.56)])
+    signed_in.latest_message["entities"] = [{"entity": "term", "value": "advocate"}]
+    signed_in.latest_message["metadata"] = {"carechat_token": mint_token("DEMO-001", settings)}
+    _, messages = run(ActionFallbackOffer(carechat), signed_in)
+    assert "Demo Ash" in messages[0]["text"]
+    signed_out = tracker_with("who is my advocate", "nlu_fallback", 0.35, ranking, [("advocate", 0.56)])
+    signed_out.latest_message["entities"] = [{"entity": "term", "value": "advocate"}]
+    _, messages = run(ActionFallbackOffer(carechat), signed_out)
+    assert "Demo" not in messages[0]["text"] and "not signed in" in messages[0]["text"]

@@ -48,8 +48,9 @@ def test_tls_redis_and_defaults() -> None:
 @pytest.mark.parametrize("url, words", [
     ("memcached://cache:11211", "Redis"),
     ("redis://", "no host"),
-    ("redis://cache:port/1", "not a valid URL"),
-    ("redis://cache:6379/first", "must be a number"),
+    ("redis://cache:port/1", "port is not a number"),
+    ("redis://cache:6379/first", "database number"),
+    ("redis://cache:6379/1?timeout=5", "?query"),
 ])
 def test_unusable_lock_store_urls_are_refused_kindly(url: str, words: str) -> None:
     problem = lock_store_url_problem(url)
