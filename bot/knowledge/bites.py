@@ -32,6 +32,7 @@ def sentences(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
+    """Words as a reader counts them (whitespace-separated)."""
     return len(text.split())
 
 

@@ -410,6 +410,8 @@ def test_demo_sign_in_state_visible_with_sign_out(tab: Tab):
     assert status.inner_text().startswith("Signed in as Demo Dara")
     assert page.get_by_role("button", name="Sign out").is_visible()
     page.reload()
+    # The page asks the gateway who is signed in after it loads: wait for that answer, not a race.
+    page.wait_for_function("() => (document.querySelector('#signed-in-as') || {}).innerText", timeout=10_000)
     assert page.locator("#signed-in-as").inner_text().startswith("Signed in as Demo Dara")
     page.get_by_role("button", name="Sign out").click()
     page.locator("#signed-in").wait_for(state="hidden")
