@@ -193,6 +193,13 @@ def world():
             chromium.close()
 
 
+#: The panel has closed and its "close" handler has run: the dialog's close event comes a task
+#: after ``dialog.open`` turns false, and the handler is what resets the launcher and its focus.
+CLOSED_AND_HANDED_BACK = ("() => { const root = document.querySelector('carechat-widget').shadowRoot;"
+                          " return !root.querySelector('dialog').open"
+                          " && root.querySelector('.launch').getAttribute('aria-expanded') === 'false'; }")
+
+
 class Tab:
     """A fresh browser profile on a council page; records console complaints (CSP refusals show there)."""
 
@@ -302,7 +309,7 @@ def test_widget_opens_chats_and_escape_closes_it_with_focus_back_on_the_launcher
 
     frame.focus("#message")
     tab.page.keyboard.press("Escape")
-    tab.page.wait_for_function("() => !document.querySelector('carechat-widget').shadowRoot.querySelector('dialog').open")
+    tab.page.wait_for_function(CLOSED_AND_HANDED_BACK)
     assert tab.focus() == "widget:launch"
     assert tab.launcher.get_attribute("aria-expanded") == "false"
     assert tab.left_behind() == NOTHING_LEFT  # no conversation, no cookie: not here, not anywhere
@@ -381,7 +388,7 @@ def test_keyboard_only_open_chat_tab_stays_inside_and_escape_returns_focus(tab: 
     assert tab.settled_focus() == "widget:close"
 
     page.keyboard.press("Escape")
-    page.wait_for_function("() => !document.querySelector('carechat-widget').shadowRoot.querySelector('dialog').open")
+    page.wait_for_function(CLOSED_AND_HANDED_BACK)
     assert tab.focus() == "widget:launch"
     page.keyboard.press("Enter")  # and open again from there, the chat still there
     page.wait_for_function("() => document.querySelector('carechat-widget').shadowRoot.querySelector('dialog').open")
