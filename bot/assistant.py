@@ -17,7 +17,7 @@ from bot.knowledge.comparisons import ATTRIBUTES, compare_text, load_order_facts
 from bot.knowledge.compare_request import comparison_pair
 from bot.knowledge.card_evidence import Evidence
 from bot.knowledge.card_loader import load_library
-from bot.knowledge.cards import Library
+from bot.knowledge.cards import Answer, Library
 from bot.knowledge.care_leavers import guided_check
 from bot.knowledge.bites import lead_of, lead_source_line, worth_a_bite
 from bot.knowledge.follow_up import (ASPECT_BY_KEY, MORE, ORDER_BUTTONS, Aspect, asks_about_another, asks_for_more,
@@ -27,6 +27,7 @@ from bot.knowledge.personal_topics import lookup_intent_for_card
 from bot.knowledge.who_to_ask import handoff_reply
 from bot.knowledge.choose_card import COMPARE, FALLBACK, OUT_OF_SCOPE, answer_card, route, subject_entities
 from bot.knowledge.scope import TopicScope, load_scope
+from bot.knowledge.under_check_in import card_under_check_in
 from bot.personal.identity import TokenRejected, verify_token
 from bot.settings import Settings, load_settings
 
@@ -45,6 +46,8 @@ HOW_IT_WORKS = "Here is how it works in general:"
 
 #: The button under a card's short answer that shows the rest of it.
 TELL_ME_MORE = "Tell me more"
+#: Before the answer that follows a check-in (bot.knowledge.under_check_in).
+UNDER_CHECK_IN_INTRO = "About what you asked:"
 
 WHICH_TWO = (
     "Which two orders would you like me to compare? For example: \"SGO vs care order\" or "
@@ -142,6 +145,17 @@ class CareChat:
         from bot.knowledge.safety_reply import check_in_buttons, check_in_for
 
         return Reply(check_in_for(self.council, audience), check_in_buttons())
+
+    def answer_under_check_in(self, safeguarding: dict | None, entities: Iterable[dict], audience: str,
+                              text: str | None, evidence: Evidence | None = None) -> Reply | None:
+        """After a check-in, the short answer to the topic question it interrupted, else None
+        (:mod:`bot.knowledge.under_check_in`: a worried child still gets what they asked)."""
+        card = card_under_check_in(self.library, safeguarding, entities, text, self.scope if text else None,
+                                   evidence)
+        if card is None:
+            return None
+        reply = self.render_card(card.id, audience)
+        return Reply(f"{UNDER_CHECK_IN_INTRO}\n\n{reply.text}", reply.buttons, reply.card_id)
 
     def handoff(self, audience: str) -> Reply:
         """"I want a real person": the right people for this reader."""
@@ -267,7 +281,7 @@ class CareChat:
         card = self.library.card(card_id)
         answer = self.library.render(card_id, audience, self.settings.council)
         if not worth_a_bite(card.kind, answer.text):
-            return self.full_card(card_id, audience)
+            return self._whole(answer)
         lead = lead_of(card.versions[answer.audience])
         sources = lead_source_line(self.library.source_titles([s for s in card.sources if self.library.is_national(s)]))
         text = f"{lead}\n\n{sources}" if sources else lead
@@ -285,7 +299,11 @@ class CareChat:
         """A card whole, written for this reader and council, with its full source line; then
         buttons: for an order, the follow-ups and one related topic; for the care-leaver card, the
         guided check first and two related topics; for any other card, three related topics."""
-        answer = self.library.render(card_id, audience, self.settings.council)
+        return self._whole(self.library.render(card_id, audience, self.settings.council))
+
+    def _whole(self, answer: Answer) -> Reply:
+        """:meth:`full_card` from a card already rendered (the short-answer check renders it first)."""
+        card_id = answer.card_id
         text = answer.text if not answer.source_line else f"{answer.text}\n\n{answer.source_line}"
         related = [topic_button(cid, title) for cid, title in answer.related]
         if card_id in self.order_facts:

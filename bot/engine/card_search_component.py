@@ -28,7 +28,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.engine.fingerprint import files_fingerprint
 from bot.engine.card_search import CardSearchIndex
-from bot.knowledge.card_evidence import CARD_SEARCH_KEY, OFF_TOPIC
+from bot.knowledge.card_evidence import CARD_SEARCH_KEY
+from bot.knowledge.intents import OUT_OF_SCOPE
 from bot.knowledge.card_loader import load_library
 from bot.settings import PROJECT_ROOT
 
@@ -47,13 +48,13 @@ def _external_fingerprint() -> str:
 
 def card_examples(training_data: TrainingData, library) -> list[tuple[str, str]]:
     """(card id, text) for every example of a card's intent, and every card's title and aliases;
-    and the out-of-scope examples under ``OFF_TOPIC``, so that a message closest to an everyday
+    and the out-of-scope examples under ``OUT_OF_SCOPE``, so that a message closest to an everyday
     question ("how do i move my contacts to a new phone") is ranked as that, not as a card."""
     examples = []
     for message in training_data.intent_examples:
         intent = str(message.get(INTENT) or "")
         card = library.card_for_intent(intent)
-        label = card.id if card is not None else OFF_TOPIC if intent == OFF_TOPIC else None
+        label = card.id if card is not None else OUT_OF_SCOPE if intent == OUT_OF_SCOPE else None
         text = message.get(TEXT) or ""
         if label is not None and text and not text.startswith("/"):
             examples.append((label, text))

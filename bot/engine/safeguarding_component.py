@@ -15,7 +15,9 @@ config.yml, after FallbackClassifier:
 
 Adds to the parse data of every message `safeguarding_score` = {"score", "category"} (so the
 action server can read a short reply with the turn before it), and, when it fires,
-`safeguarding` = {"tier", "category", "source", "rule"}. Never logs or stores any text.
+`safeguarding` = {"tier", "category", "source", "rule", "asked"}, where "asked" is the intent the
+message had before the override (so a check-in can still answer an ordinary question,
+bot/knowledge/under_check_in.py). Never logs or stores any text.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ from bot.engine.safeguarding_classifier import (
     SafeguardingClassifier,
     read_training_dir,
 )
+from bot.knowledge.under_check_in import ASKED_KEY
 from bot.safeguarding.decision import UNSPECIFIED, decide
 from bot.safeguarding.lexicon import LEXICON_PATH
 from bot.safeguarding.matcher import SafeguardingMatcher, default_matcher
@@ -180,13 +183,18 @@ class SafeguardingCheck(GraphComponent, IntentClassifier):
             outcome = decide(self.matcher.check(text), score, category, self._intent_hit(message))
             if outcome is None:
                 continue
+            asked = message.get(INTENT) or {}
             intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
             ranking = [
                 r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name
             ]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [dict(intent)] + ranking, add_to_output=True)
-            message.set(SAFEGUARDING_KEY, outcome.as_parse_data(), add_to_output=True)
+            found = outcome.as_parse_data()
+            if asked.get(INTENT_NAME_KEY):
+                found[ASKED_KEY] = {"name": asked[INTENT_NAME_KEY],
+                                    "confidence": round(float(asked.get(PREDICTED_CONFIDENCE_KEY) or 0.0), 4)}
+            message.set(SAFEGUARDING_KEY, found, add_to_output=True)
             logger.info("safeguarding check fired: tier=%s rule=%s source=%s",
                         outcome.tier, outcome.rule, outcome.source)
         return messages

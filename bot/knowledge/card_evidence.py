@@ -21,14 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.cards import Card, Library
+from bot.knowledge.intents import FALLBACK, OUT_OF_SCOPE, SAFEGUARDING
 
 #: The parse-data key the engine's card search writes (bot.engine.card_search_component).
 CARD_SEARCH_KEY = "card_search"
 SEARCH_WEIGHT = 1.0
 NAMED_BONUS = 0.2
-#: The search also ranks the out-of-scope examples, as this pseudo-card: when they are the closest,
-#: the search backs no card ("what does ngl mean" is nearer everyday questions than the glossary).
-OFF_TOPIC = "out_of_scope"
+#: The search also ranks the out-of-scope examples, as a pseudo-card named ``OUT_OF_SCOPE``: when they
+#: are the closest, the search backs no card ("what does ngl mean" is nearer everyday questions than
+#: the glossary).
 #: The card search alone answers a message DIET could not place only from this score up.
 #: Before the search ranked the off-topic examples, 0.3 cost 7-11 points of out of scope on the
 #: held-out sets and 0.4 was chosen; with them (2026-11-30, seven sets) 0.35 answered more card
@@ -55,6 +56,12 @@ class Evidence:
         search = tuple((str(r.get("card")), float(r.get("score") or 0.0))
                        for r in data.get(CARD_SEARCH_KEY) or () if isinstance(r, Mapping))
         return cls(ranking, search)
+
+    def likeliest_intent(self) -> tuple[str, float] | None:
+        """The first intent of DIET's ranking that is a real guess (not the fallback or the
+        safeguarding override), with its confidence; None without a ranking."""
+        return next(((name, confidence) for name, confidence in self.intent_ranking
+                     if name not in (FALLBACK, SAFEGUARDING)), None)
 
     def search_score(self, card_id: str) -> float:
         """The card search's score for a card (0 if it is not in the ranking)."""

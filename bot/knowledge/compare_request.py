@@ -12,6 +12,9 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.knowledge.choose_card import subject_entities
+from bot.knowledge.intents import FALLBACK, WHAT_IS
+
 if TYPE_CHECKING:
     from bot.knowledge.cards import Library
 
@@ -34,8 +37,6 @@ def comparison_pair(library: "Library", intent: str | None, entities: Iterable[d
     routing (a what-is, an unsure message or a topic intent), else None. Only orders the facts table
     can put side by side (``comparable``); for anything else one card explains more than "I can't
     compare those". A button never compares."""
-    from bot.knowledge.choose_card import FALLBACK, WHAT_IS, subject_entities
-
     entities = list(entities)
     if intent not in (WHAT_IS, FALLBACK) and (not intent or library.card_for_intent(intent) is None):
         return None

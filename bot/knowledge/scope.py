@@ -24,11 +24,11 @@ from pathlib import Path
 import yaml
 
 from bot.knowledge.cards import Library
+from bot.knowledge.intents import OUT_OF_SCOPE
 from bot.knowledge.terms import normalise_term
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_NLU_DIR = PROJECT_ROOT / "data" / "nlu"
-OUT_OF_SCOPE = "out_of_scope"
 
 #: Words that say nothing about what a message is about (function words, everyday verbs,
 #: text speak). Checked before singularising, so "does" never becomes "doe".

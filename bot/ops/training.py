@@ -22,7 +22,8 @@ HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy",
                "bot/engine/safeguarding_component.py", "bot/engine/safeguarding_classifier.py",
                "bot/engine/card_search.py", "bot/engine/card_search_component.py", "content/cards",
                "bot/safeguarding", "content/safeguarding/lexicon.yml", "content/safeguarding/training",
-               "requirements/engine.lock")
+               "bot/engine/meaning.py", "bot/engine/meaning_component.py", "bot/engine/sentence_encoder.py",
+               "requirements/encoder.lock", "requirements/engine.lock")
 
 
 def _files_under(path: Path) -> list[Path]:

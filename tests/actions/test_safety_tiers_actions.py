@@ -99,3 +99,37 @@ def test_distress_is_checked_not_turned_away_as_off_topic(carechat):
         low = _scored("what is the capital of peru", intent, 0.01)
         messages, _ = run(action, low)
         assert "Are you safe" not in messages[0]["text"]
+
+
+def _checked_in(text: str, asked: str, audience: str = "child") -> Tracker:
+    tracker = flagged(text, "check_in", "unspecified", audience=audience)
+    tracker.latest_message["safeguarding"]["asked"] = {"name": asked, "confidence": 0.8}
+    return tracker
+
+
+def test_check_in_comes_first_then_the_question_it_interrupted(carechat):
+    from actions.actions import LAST_CARD_SLOT
+
+    tracker = _checked_in("i dont want to go to contact with my dad anymore do i have to", "ask_family_time")
+    messages, events = run(ActionSafetyReply(carechat), tracker)
+    assert len(messages) == 2
+    assert "Are you safe right now?" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/safety_ok", "/safety_not_ok"]
+    assert messages[1]["text"].startswith("About what you asked:")
+    assert carechat.render_card("family_time", "child").text in messages[1]["text"]
+    assert SlotSet(OUTCOME_SLOT, "check_in/unspecified") in events
+    assert SlotSet(LAST_CARD_SLOT, "family_time") in events  # so "how often?" next knows its subject
+
+
+def test_full_safety_reply_is_never_followed_by_an_answer(carechat):
+    tracker = _checked_in("i dont want to go to contact with my dad anymore he hits me", "ask_family_time")
+    tracker.latest_message["safeguarding"]["tier"] = "risk"
+    messages, _ = run(ActionSafetyReply(carechat), tracker)
+    assert len(messages) == 1 and "116 123" in messages[0]["text"]
+
+
+def test_check_in_without_a_topic_question_stands_alone(carechat):
+    messages, events = run(ActionSafetyReply(carechat), _checked_in("nobody would notice if i was gone",
+                                                                    "safeguarding_concern"))
+    assert len(messages) == 1 and "Are you safe right now?" in messages[0]["text"]
+    assert all(e.get("name") != "last_card" for e in events)

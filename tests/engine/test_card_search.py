@@ -7,7 +7,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.engine.card_search import CardSearchIndex
 from bot.engine.card_search_component import CardSearch, card_examples
-from bot.knowledge.card_evidence import CARD_SEARCH_KEY, OFF_TOPIC
+from bot.knowledge.card_evidence import CARD_SEARCH_KEY
+from bot.knowledge.intents import OUT_OF_SCOPE
 from bot.knowledge.card_loader import load_library
 
 EXAMPLES = [
@@ -49,8 +50,8 @@ def test_the_component_indexes_card_intents_and_every_cards_names():
     examples = card_examples(data, library)
     assert ("iro", "who runs my review") in examples
     assert not any(text == "hello" for _, text in examples)
-    assert (OFF_TOPIC, "my phone contacts vanished") in examples  # ranked as off topic, never a card
-    assert {card for card, _ in examples} == set(library.cards) | {OFF_TOPIC}
+    assert (OUT_OF_SCOPE, "my phone contacts vanished") in examples  # ranked as off topic, never a card
+    assert {card for card, _ in examples} == set(library.cards) | {OUT_OF_SCOPE}
 
 
 def test_the_component_adds_the_ranking_and_leaves_the_intent_alone(index):

@@ -130,7 +130,8 @@ def test_clear_risk_overrides_another_intent_with_confidence_one(component):
     assert message.get("intent_ranking")[0] == {"name": "safeguarding_concern", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")[1:]] == ["ask_what_is", "greet"]
     assert message.get("safeguarding") == {"tier": "risk", "category": "suicide", "source": "lexicon",
-                                           "rule": "suicide.kill_self"}
+                                           "rule": "suicide.kill_self",
+                                           "asked": {"name": "ask_what_is", "confidence": 0.9}}
     output = message.as_dict(only_output_properties=True)
     assert "safeguarding" in output and "safeguarding_score" in output
 
@@ -255,3 +256,10 @@ def test_sets_through_the_model_hold_their_measured_level(parser, name, tmp_path
     assert report.recall >= min_recall, summary
     assert report.alarm_rate("risk") <= max_risk, summary
     assert report.alarm_rate("check_in") <= max_check_in, summary
+
+
+def test_override_records_the_intent_it_replaced(component):
+    """The check-in can then still answer an ordinary question (bot/knowledge/under_check_in.py)."""
+    message = _message("what is an sgo also i want to kill myself", "ask_special_guardianship_order", 0.83)
+    component.process([message])
+    assert message.get("safeguarding")["asked"] == {"name": "ask_special_guardianship_order", "confidence": 0.83}

@@ -128,7 +128,7 @@ def test_without_evidence_the_old_rules_hold(library):
 
 def test_off_topic_examples_ranked_first_back_no_card(library):
     """"what does ngl mean": nearer the everyday questions than the glossary, so no backstop answer."""
-    from bot.knowledge.card_evidence import OFF_TOPIC
+    from bot.knowledge.intents import OUT_OF_SCOPE as OFF_TOPIC
 
     ev = evidence({"ask_what_is": 0.64}, {OFF_TOPIC: 0.62, "glossary": BACKSTOP_SCORE + 0.1})
     assert ev.search_best(library) is None

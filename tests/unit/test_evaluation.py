@@ -135,6 +135,20 @@ def test_a_topic_intent_the_scope_check_turns_away_is_no_domain_answer():
     assert unscoped.out_of_scope["no_domain_answer"] == 0
 
 
+def test_a_check_in_scores_the_card_of_the_question_under_it_and_the_full_reply_none():
+    """The bot answers the interrupted question after a check-in (bot.knowledge.under_check_in)."""
+    scope = TopicScope({"ask_family_time": frozenset({"contact"})}, frozenset({"contact"}))
+    items = [HoldoutItem("i dont want to go to contact anymore do i have to", "t", card="family_time")] * 2
+    found = {"tier": "check_in", "asked": {"name": "ask_family_time", "confidence": 0.8}}
+    parses = [Parsed.from_rasa({"intent": {"name": "safeguarding_concern", "confidence": 1.0},
+                                "safeguarding": found}),
+              Parsed.from_rasa({"intent": {"name": "safeguarding_concern", "confidence": 1.0},
+                                "safeguarding": dict(found, tier="risk")})]
+    result = nlu.score(items, parses, LIB, scope=scope)
+    assert [o.answer for o in result.outcomes] == ["family_time", None]
+    assert [o.card_ok for o in result.outcomes] == [True, False]
+
+
 def test_parsed_from_rasa_output():
     parsed = Parsed.from_rasa({"intent": {"name": "greet", "confidence": 0.97}, "entities": [term("sgo")]})
     assert parsed.intent == "greet" and parsed.confidence == pytest.approx(0.97) and parsed.entities[0]["value"] == "sgo"

@@ -28,24 +28,23 @@ import json
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Collection, Iterable, Optional, Sequence
 
 import yaml
 
 from bot.knowledge.card_evidence import Evidence
-from bot.knowledge.choose_card import COMPARE, FALLBACK, WHAT_IS
+from bot.knowledge.intents import COMPARE, FALLBACK, OUT_OF_SCOPE, SAFEGUARDING, WHAT_IS
+from bot.knowledge.comparisons import load_order_facts
 from bot.knowledge.compare_request import comparison_pair
+from bot.knowledge.under_check_in import card_under_check_in
 from bot.knowledge.care_leavers.guided_check import ANSWER_INTENT, CHECK_CARD, CHECK_INTENT, STOP_INTENT
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_HOLDOUT_DIR = PROJECT_ROOT / "tests" / "nlu_holdout"
 #: Sets written by someone who saw neither the training data nor the code (tests/nlu_blind/README.md).
 BLIND_DIR = PROJECT_ROOT / "tests" / "nlu_blind"
-OUT_OF_SCOPE = "out_of_scope"
-SAFEGUARDING = "safeguarding_concern"
 #: Predictions that give no domain answer: what an out-of-scope message should get.
 #: A typed check answer or "stop" outside the check gets "that check has finished" (no card).
 CHITCHAT = frozenset({"greet", "goodbye", "thank", "ask_are_you_a_bot", "ask_real_person", "insult",
@@ -79,12 +78,14 @@ class Parsed:
     confidence: float = 0.0
     entities: tuple[dict, ...] = ()
     evidence: Optional[Evidence] = None   # DIET's ranking and the card search, as the actions get them
+    safeguarding: Optional[dict] = field(default=None, hash=False, compare=False)  # tier, and the intent it overrode
 
     @classmethod
     def from_rasa(cls, data: dict) -> "Parsed":
         intent = data.get("intent") or {}
         return cls(intent.get("name"), float(intent.get("confidence") or 0.0),
-                   tuple(dict(e) for e in data.get("entities") or ()), Evidence.from_parse_data(data))
+                   tuple(dict(e) for e in data.get("entities") or ()), Evidence.from_parse_data(data),
+                   dict(data["safeguarding"]) if isinstance(data.get("safeguarding"), dict) else None)
 
 
 @dataclass
@@ -235,20 +236,14 @@ def named_term_cards(entities: Iterable[dict], library) -> list[str]:
     return named
 
 
-@lru_cache(maxsize=1)
-def _order_facts() -> frozenset[str]:
-    """The orders the bot can compare side by side (content/order_facts.yml)."""
-    from bot.knowledge.comparisons import load_order_facts
-
-    return frozenset(load_order_facts())
-
-
-def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str], bool]:
+def _answer(library, parsed: "Parsed", text: str, scope, comparable: Collection[str]) -> tuple[Optional[str], bool]:
     """The card the deployed bot shows someone not signed in, and whether it turned the message away.
 
     A personal intent ("when is my review?") gets its general card (:mod:`bot.knowledge.personal_topics`),
     "what am I entitled to?" the care-leaver check, which answers the care-leaver card for the asker,
-    a follow-up the card it names or its aspect's card (:mod:`bot.knowledge.follow_up`); everything else goes through :func:`bot.knowledge.choose_card.route`.
+    a follow-up the card it names or its aspect's card (:mod:`bot.knowledge.follow_up`), a check-in
+    the card of the question under it (:mod:`bot.knowledge.under_check_in`); everything else goes
+    through :func:`bot.knowledge.choose_card.route`. ``comparable``: the orders the bot can compare.
     """
     from bot.knowledge.choose_card import route
     from bot.knowledge.follow_up import follow_up_card
@@ -262,32 +257,39 @@ def _answer(library, parsed: "Parsed", text: str, scope) -> tuple[Optional[str],
     if parsed.intent == FOLLOW_UP:  # a single message: nothing was shown before it
         card = follow_up_card(library, parsed.entities, None, text)
         return (card.id if card is not None else None), False
-    if comparison_pair(library, parsed.intent, parsed.entities, text, _order_facts()) is not None:
+    if parsed.intent == SAFEGUARDING:  # the full reply alone, or the check-in and the question under it
+        card = card_under_check_in(library, parsed.safeguarding, parsed.entities, text, scope, parsed.evidence)
+        return (card.id if card is not None else None), False
+    if comparison_pair(library, parsed.intent, parsed.entities, text, comparable) is not None:
         return None, False  # the bot compares the two cards named (bot.knowledge.compare_request)
     found = route(library, parsed.intent, list(parsed.entities), parsed.confidence, text, scope, parsed.evidence)
     return (found.card.id if found.card is not None else None), found.off_topic
 
 
-def score_item(item: HoldoutItem, parsed: Parsed, library, scope=None) -> Outcome:
-    """Score one parsed item. ``scope`` (:class:`bot.knowledge.scope.TopicScope`): the deployed scope check."""
+def score_item(item: HoldoutItem, parsed: Parsed, library, scope=None,
+               comparable: Optional[Collection[str]] = None) -> Outcome:
+    """Score one parsed item. ``scope`` (:class:`bot.knowledge.scope.TopicScope`): the deployed scope
+    check; ``comparable``: the orders the bot compares (content/order_facts.yml unless given)."""
+    if comparable is None:
+        comparable = frozenset(load_order_facts())
     expected = expected_intent(item, library)
     answer: Optional[str] = None
     off_topic = False
     ok = ok_any = None
     if item.card:
-        answer, off_topic = _answer(library, parsed, item.text, scope)
+        answer, off_topic = _answer(library, parsed, item.text, scope, comparable)
         ok = answer == item.card
         # Whatever the intent: the answer, or failing that the first card the terms name.
         first_named = next(iter(library.cards_named(list(parsed.entities))), None)
         ok_any = ok or (first_named is not None and first_named.id == item.card)
     elif item.intent:
-        answer, off_topic = _answer(library, parsed, item.text, scope)
+        answer, off_topic = _answer(library, parsed, item.text, scope, comparable)
     elif item.compare:
         named = [c.id for c in library.cards_named(list(parsed.entities))]
         answer = "+".join(named) if named else None
         ok_any = all(c in named for c in item.compare)
         ok = ok_any and (parsed.intent == COMPARE
-                         or comparison_pair(library, parsed.intent, parsed.entities, item.text, _order_facts()) is not None)
+                         or comparison_pair(library, parsed.intent, parsed.entities, item.text, comparable) is not None)
     return Outcome(
         text=item.text, group=item.group, expected_intent=expected, predicted_intent=parsed.intent,
         confidence=round(parsed.confidence, 4), expected_cards=expected_term_cards(item, library),
@@ -420,7 +422,8 @@ def score(items: Sequence[HoldoutItem], parses: Sequence[Parsed], library, *, mo
         from bot.knowledge.scope import load_scope
 
         scope = load_scope(library)
-    outcomes = [score_item(i, p, library, scope) for i, p in zip(items, parses)]
+    comparable = frozenset(load_order_facts())
+    outcomes = [score_item(i, p, library, scope, comparable) for i, p in zip(items, parses)]
     intents, micro, macro = score_labels([(o.expected_intent, o.predicted_intent) for o in outcomes])
     return HoldoutResult(
         model=model, holdout_dir=holdout_dir, outcomes=outcomes, intents=intents, intent_micro=micro,
