@@ -107,9 +107,10 @@ class SentenceEncoder:
         self.layers = int(config["num_hidden_layers"])
         self.weights = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()
                         if not k.endswith("position_ids")}
-        # Dense layers' weights stored transposed and contiguous: one plain matrix product each.
-        self.transposed = {k: np.ascontiguousarray(v.T) for k, v in self.weights.items()
-                           if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
+        # Dense layers' weights kept only transposed and contiguous: one plain matrix product each.
+        dense = [k for k, v in self.weights.items()
+                 if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2]
+        self.transposed = {k: np.ascontiguousarray(self.weights.pop(k).T) for k in dense}
         self.tokenizer = WordPieceTokenizer(model_dir / "vocab.txt")
 
     def _w(self, name: str) -> np.ndarray:

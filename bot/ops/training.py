@@ -59,7 +59,7 @@ def ensure_model(root: Path = PROJECT_ROOT, engine_bin: Path | None = None) -> P
         print(f"  model up to date: {target.relative_to(root)}")
         return target
     rasa = engine_bin or root / ".venv-engine" / "bin" / "rasa"
-    print("  training the model (inputs changed; about 7 minutes on 2 cores)...", flush=True)
+    print("  training the model (inputs changed; about 8 minutes on 2 cores)...", flush=True)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     log_path = root / "var" / "logs" / "train.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
