@@ -14,7 +14,6 @@ config.yml, after FallbackClassifier:
 from __future__ import annotations
 
 import logging
-import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -26,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.engine.artefacts import read_artefact, write_artefact
 from bot.engine.fingerprint import files_fingerprint
 from bot.engine.card_search import CardSearchIndex
 from bot.knowledge.card_evidence import CARD_SEARCH_KEY
@@ -39,7 +39,8 @@ MODEL_FILE = "card_search.pkl"
 LIMIT = 8
 #: Files outside Rasa's training data that shape the index: a change retrains it. This module
 #: too: without it Rasa's cache kept serving an index built by the old ``card_examples``.
-EXTERNAL_INPUTS = (PROJECT_ROOT / "content" / "cards", Path(__file__).parent / "card_search.py", Path(__file__))
+EXTERNAL_INPUTS = (PROJECT_ROOT / "content" / "cards", Path(__file__).parent / "card_search.py", Path(__file__),
+                   PROJECT_ROOT / "bot" / "knowledge" / "intents.py")
 
 
 def _external_fingerprint() -> str:
@@ -95,23 +96,15 @@ class CardSearch(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         """Index the card intents' examples with the cards' titles and aliases."""
         self.index = CardSearchIndex().fit(card_examples(training_data, load_library()))
-        if self._model_storage is not None and self._resource is not None:
-            with self._model_storage.write_to(self._resource) as model_dir:
-                with open(Path(model_dir) / MODEL_FILE, "wb") as handle:
-                    pickle.dump(self.index, handle)
+        write_artefact(self._model_storage, self._resource, MODEL_FILE, self.index)
         return self._resource
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "CardSearch":
         """Load the index; without one every message still has DIET's ranking."""
-        index = None
-        try:
-            with model_storage.read_from(resource) as model_dir:
-                with open(Path(model_dir) / MODEL_FILE, "rb") as handle:
-                    index = pickle.load(handle)  # our own artefact, written by train()
-        except (ValueError, OSError):
-            logger.error("card search index missing from the model; DIET's ranking only")
+        index = read_artefact(model_storage, resource, MODEL_FILE,
+                              "card search index missing from the model; DIET's ranking only")
         return cls(config, model_storage, resource, index)
 
     def process(self, messages: List[Message]) -> List[Message]:

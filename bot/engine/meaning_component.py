@@ -18,7 +18,6 @@ ranking as it is, so CareChat still answers. Never logs message text.
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
@@ -38,6 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.engine.artefacts import read_artefact, write_artefact
 from bot.engine.fingerprint import files_fingerprint
 from bot.engine.meaning import DEFAULT_C, DEFAULT_WEIGHT, KEPT_INTENT, MeaningClassifier, blend
 from bot.engine.sentence_encoder import SentenceEncoder
@@ -122,10 +122,7 @@ class MeaningBlend(GraphComponent, IntentClassifier):
         self.classifier = MeaningClassifier(float(config[C_KEY])).fit(embeddings, intents)
         logger.info("meaning classifier: %d examples, %d intents, %.1f s", len(texts),
                     len(self.classifier.intents), time.perf_counter() - started)
-        if self._model_storage is not None and self._resource is not None:
-            with self._model_storage.write_to(self._resource) as model_dir:
-                with open(Path(model_dir) / MODEL_FILE, "wb") as handle:
-                    pickle.dump(self.classifier, handle)
+        write_artefact(self._model_storage, self._resource, MODEL_FILE, self.classifier)
         return self._resource
 
     @classmethod
@@ -133,29 +130,28 @@ class MeaningBlend(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> "MeaningBlend":
         """The trained classifier and the encoder; without either, DIET's ranking passes through."""
         config = {**cls.get_default_config(), **config}
-        classifier = None
-        try:
-            with model_storage.read_from(resource) as model_dir:
-                with open(Path(model_dir) / MODEL_FILE, "rb") as handle:
-                    classifier = pickle.load(handle)  # our own artefact, written by train()
-        except (ValueError, OSError):
-            logger.error("meaning classifier missing from the model; DIET's ranking only")
+        classifier = read_artefact(model_storage, resource, MODEL_FILE,
+                                   "meaning classifier missing from the model; DIET's ranking only")
         encoder = load_encoder(config) if classifier is not None else None
         return cls(config, model_storage, resource, classifier, encoder)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Blend each typed message's ranking (buttons carry their intent and are left alone)."""
+        """Blend each typed message's ranking (buttons carry their intent and are left alone).
+
+        The typed messages are embedded in one call: `rasa test` and the evaluation pass many.
+        """
         if self.classifier is None or self.encoder is None:
             return messages
         weight = float(self.component_config[WEIGHT_KEY])
         limit = int(self.component_config[RANKING_KEY])
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue
+        typed = [m for m in messages if (m.get(TEXT) or "") and not str(m.get(TEXT)).startswith("/")]
+        if not typed:
+            return messages
+        embeddings = self.encoder.encode([str(m.get(TEXT)) for m in typed])
+        for message, embedding in zip(typed, embeddings):
             diet = {str(r.get(INTENT_NAME_KEY)): float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                     for r in message.get(INTENT_RANKING_KEY) or []}
-            meaning = self.classifier.probabilities(self.encoder.encode([text])[0])
+            meaning = self.classifier.probabilities(embedding)
             ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: round(score, 6)}
                        for name, score in blend(diet, meaning, weight)[:limit]]
             message.set(INTENT, dict(ranking[0]), add_to_output=True)

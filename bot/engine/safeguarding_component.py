@@ -22,7 +22,6 @@ bot/knowledge/under_check_in.py). Never logs or stores any text.
 from __future__ import annotations
 
 import logging
-import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -41,6 +40,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.engine.artefacts import read_artefact, write_artefact
 from bot.engine.fingerprint import files_fingerprint
 from bot.engine.safeguarding_classifier import (
     NONE,
@@ -135,11 +135,7 @@ class SafeguardingCheck(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         """Store the fitted classifier in the model archive."""
-        if self._model_storage is None or self._resource is None or self.classifier is None:
-            return
-        with self._model_storage.write_to(self._resource) as model_dir:
-            with open(Path(model_dir) / MODEL_FILE, "wb") as handle:
-                pickle.dump(self.classifier, handle)
+        write_artefact(self._model_storage, self._resource, MODEL_FILE, self.classifier)
 
     @classmethod
     def load(
@@ -151,13 +147,8 @@ class SafeguardingCheck(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> "SafeguardingCheck":
         """Load the fitted classifier; without one the lexicon and DIET still guard every message."""
-        classifier = None
-        try:
-            with model_storage.read_from(resource) as model_dir:
-                with open(Path(model_dir) / MODEL_FILE, "rb") as handle:
-                    classifier = pickle.load(handle)  # our own artefact, written by train()
-        except (ValueError, OSError):
-            logger.error("safeguarding classifier missing from the model; lexicon and DIET only")
+        classifier = read_artefact(model_storage, resource, MODEL_FILE,
+                                   "safeguarding classifier missing from the model; lexicon and DIET only")
         return cls(config, model_storage, resource, classifier)
 
     def _intent_hit(self, message: Message) -> bool:

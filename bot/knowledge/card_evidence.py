@@ -63,6 +63,10 @@ class Evidence:
         return next(((name, confidence) for name, confidence in self.intent_ranking
                      if name not in (FALLBACK, SAFEGUARDING)), None)
 
+    def confidence_of(self, intent: str) -> float:
+        """The ranking's confidence in one intent (0 if it is not in the ranking)."""
+        return next((confidence for name, confidence in self.intent_ranking if name == intent), 0.0)
+
     def search_score(self, card_id: str) -> float:
         """The card search's score for a card (0 if it is not in the ranking)."""
         return next((score for card, score in self.search if card == card_id), 0.0)

@@ -23,7 +23,8 @@ HASH_INPUTS = ("config.yml", "domain.yml", "data", "build/spacy",
                "bot/engine/card_search.py", "bot/engine/card_search_component.py", "content/cards",
                "bot/safeguarding", "content/safeguarding/lexicon.yml", "content/safeguarding/training",
                "bot/engine/meaning.py", "bot/engine/meaning_component.py", "bot/engine/sentence_encoder.py",
-               "requirements/encoder.lock", "requirements/engine.lock")
+               "requirements/encoder.lock", "requirements/engine.lock", "bot/engine/artefacts.py",
+               "bot/knowledge/intents.py")
 
 
 def _files_under(path: Path) -> list[Path]:

@@ -26,9 +26,12 @@ CHECK_IN_SCORE = 0.6
 #: the full reply; below it the message gets the check-in ("my carer would kill me if I
 #: failed maths").
 CONFIRM_SCORE = 0.8
-#: Below this score the classifier overrules a lexicon rule that is not strong: the words
+#: Below this score the classifier overrules a lexicon risk rule that is not strong: the words
 #: matched, but nothing else about the message looks like harm ("a play about a child in care
-#: who runs away"). Strong rules ("kill myself", "county lines") are never overruled.
+#: who runs away"). Strong rules ("kill myself", "county lines") are never overruled, and neither
+#: are check-in rules (since 2026-11-30): their words are already the gentle tier, and on the ten
+#: held-out sets the veto silenced 8 crisis messages they caught ("the person touching u is the
+#: one in charge of the house") to spare 6 check-ins on 1,037 ordinary messages.
 VETO_SCORE = 0.3
 #: Below this score a strong rule earns the check-in instead of the full reply: the classifier
 #: is all but sure it is ordinary ("coursework about a character who self-harms"), but a
@@ -86,7 +89,7 @@ def decide(
         if signal is None:
             return Outcome(RISK, score_category, "intent", "intent") if intent_hit else None
         return Outcome(signal.tier, signal.category, "lexicon", signal.rule)
-    if signal is not None and not signal.strong and score < VETO_SCORE and not intent_hit:
+    if signal is not None and signal.tier == RISK and not signal.strong and score < VETO_SCORE and not intent_hit:
         signal = None
     if signal is not None and signal.strong and not signal.certain and score < STRONG_DOUBT_SCORE and not intent_hit:
         return Outcome(CHECK_IN, signal.category, "lexicon", signal.rule)

@@ -35,10 +35,21 @@ def test_a_misspelt_name_gets_its_card_instead_of_the_menu(carechat):
 
 def test_an_unsure_guess_the_search_barely_matches_gets_the_out_of_scope_reply_with_the_guess_offered(carechat):
     tracker = tracker_with("any special offers for carers on trainers this weekend", "ask_carer_support", 0.8,
-                           [("ask_carer_support", 0.8)], [("carer_support", 0.12)])
+                           [("ask_carer_support", 0.8), ("out_of_scope", 0.15)], [("carer_support", 0.12)])
     _, messages = run(ActionAnswerTopic(carechat), tracker)
     assert messages[0]["text"].startswith(OUT_OF_SCOPE_TEXT)
     assert any("carer_support" in b["payload"] for b in messages[0]["buttons"])
+
+
+def test_a_long_story_the_search_barely_matches_still_gets_its_card_when_off_topic_is_unlikely(carechat):
+    """A parent's story matches no card's words well; nothing in the ranking says off topic."""
+    tracker = tracker_with("I've been on the parenting course and got a new flat. Can my son come home now?",
+                           "ask_placement_with_parents", 0.56,
+                           [("ask_placement_with_parents", 0.56), ("ask_section_20", 0.11)],
+                           [("section_20", 0.22), ("placement_with_parents", 0.2)])
+    events, messages = run(ActionAnswerTopic(carechat), tracker)
+    assert not messages[0]["text"].startswith(OUT_OF_SCOPE_TEXT)
+    assert SlotSet("last_card", "placement_with_parents") in events
 
 
 def test_the_weighed_evidence_picks_the_card_the_message_is_about(carechat):

@@ -65,8 +65,15 @@ MIN_OUT_OF_SCOPE_NO_ANSWER = 0.96
 #: dev 90.9% (80/88) / 98.1% (104/106); final 91.8% (78/85) / 97.5% (78/80); final_3 92.1%
 #: (116/126) / 97.5%; final_4 96.0% (121/126) / 98.8%; final_5 96.0% / 97.5%; final_6 94.4%
 #: (119/126) / 96.2% (77/80); final_7 96.0% / 93.8% (75/80). Floors one message under these.
-BLIND_MINIMUMS = {"dev": (0.89, 0.97), "final": (0.90, 0.96), "final_3": (0.91, 0.96), "final_4": (0.95, 0.97),
-                  "final_5": (0.95, 0.96), "final_6": (0.93, 0.95), "final_7": (0.95, 0.92)}
+#: 2026-11-30 (afternoon): 24 lines close to the new final_8 dropped; final_8 (a ninth blind
+#: writer), first and only blind measurement, 92.1% (116/126) / 97.5% (78/80). Then the weak-search
+#: turn-away only when the ranking gives "out of scope" at least 0.03, and the safeguarding
+#: lexicon's new check-in rules: held-out 97.1% (404/416); dev 90.9% / 98.1%; final 92.9% (79/85)
+#: / 97.5%; final_3 92.1% / 97.5%; final_4 95.2% (120/126) / 98.8%; final_5 96.0% / 100.0%;
+#: final_6 94.4% / 96.2%; final_7 97.6% (123/126) / 93.8%; final_8 93.7% (118/126) / 97.5%.
+#: Floors one message under these, never lower than before.
+BLIND_MINIMUMS = {"dev": (0.89, 0.97), "final": (0.91, 0.96), "final_3": (0.91, 0.96), "final_4": (0.95, 0.97),
+                  "final_5": (0.95, 0.98), "final_6": (0.93, 0.95), "final_7": (0.96, 0.92), "final_8": (0.92, 0.96)}
 
 
 @pytest.fixture(scope="module")

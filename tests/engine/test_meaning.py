@@ -136,6 +136,20 @@ def test_component_leaves_buttons_alone(component):
     assert message.get("intent_ranking") == ranking
 
 
+def test_component_blends_many_messages_in_one_call_as_it_would_one_by_one(component):
+    trained, _, _ = component
+    texts = ["can we adopt him", "hello there", "/greet", "adopt question please"]
+    ranking = [{"name": "greet", "confidence": 0.6}, {"name": "ask_adoption_order", "confidence": 0.4}]
+    together = [_message(t, ranking) for t in texts]
+    trained.process(together)
+    for text, batched in zip(texts, together):
+        alone = _message(text, ranking)
+        trained.process([alone])
+        assert batched.get("intent_ranking") == alone.get("intent_ranking")
+    assert together[2].get("intent_ranking") == ranking  # the button, untouched
+    assert together[0].get("intent_ranking") != ranking  # a typed message, blended
+
+
 def test_component_survives_persist_and_load_and_degrades_without_its_encoder(component, caplog):
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from bot.engine.meaning_component import MeaningBlend

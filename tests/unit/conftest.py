@@ -1,4 +1,4 @@
-"""Shared fixtures: the case store under test, on SQLite always and on PostgreSQL when configured.
+"""Shared fixtures: the card library and scope, and the case store under test, on SQLite always and on PostgreSQL when configured.
 
 CI starts a throwaway PostgreSQL server on loopback (scripts/postgres-for-tests) and sets
 CARECHAT_TEST_POSTGRES_URL; there the PostgreSQL cases must run, so a missing URL fails.
@@ -15,6 +15,8 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.knowledge.card_loader import load_library
+from bot.knowledge.scope import load_scope
 from tests.unit.gateway_fakes import FakeRasa
 
 POSTGRES_ENV = "CARECHAT_TEST_POSTGRES_URL"
@@ -43,6 +45,18 @@ def case_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             pytest.fail(f"CI must run the case-store tests on PostgreSQL: {POSTGRES_ENV} is not set")
         pytest.skip(f"no PostgreSQL configured (set {POSTGRES_ENV}; CI does)")
     return _fresh_postgres(url)
+
+
+@pytest.fixture(scope="module")
+def library():
+    """The shipped card library (content/cards), loaded once per test module."""
+    return load_library()
+
+
+@pytest.fixture(scope="module")
+def scope(library):
+    """The scope check's vocabulary built from that library."""
+    return load_scope(library)
 
 
 #: The day the demo people are dated around in the lookup and care-history tests (a Monday).

@@ -5,12 +5,6 @@ import pytest
 
 from bot.knowledge.bites import (LEAD_SOURCES, MAX_LEAD_WORDS, MIN_LEAD_WORDS, lead_of, lead_source_line,
                                  sentences, word_count, worth_a_bite)
-from bot.knowledge.card_loader import load_library
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 def test_sentences_split_at_stops_before_a_capital_only():

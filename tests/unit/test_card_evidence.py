@@ -4,14 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge.card_evidence import AGREED_SCORE, BACKSTOP_SCORE, CARD_SEARCH_KEY, Evidence, best_card, card_scores
-from bot.knowledge.card_loader import load_library
-from bot.knowledge.choose_card import WEAK_SEARCH, route
+from bot.knowledge.choose_card import OFF_TOPIC_PLAUSIBLE, WEAK_SEARCH, route
 from bot.knowledge.scope import load_scope
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 def term(value: str) -> dict:
@@ -99,13 +93,25 @@ def test_the_backstop_needs_a_word_of_the_cards_topic(library):
 def test_an_unsure_topic_intent_the_search_barely_matches_is_turned_away_with_its_card_offered(library):
     scope = load_scope(library)
     text = "any special offers on carers trainers this weekend"
-    weak = evidence({"ask_carer_support": 0.84}, {"carer_support": WEAK_SEARCH - 0.05})
+    weak = evidence({"ask_carer_support": 0.84, "out_of_scope": 0.1}, {"carer_support": WEAK_SEARCH - 0.05})
     found = route(library, "ask_carer_support", [], 0.84, text, scope, weak)
     assert found.card is None and found.off_topic and found.suggestion.id == "carer_support"
     sure = evidence({"ask_carer_support": 0.95}, {"carer_support": WEAK_SEARCH - 0.05})
     assert card_of(route(library, "ask_carer_support", [], 0.95, text, scope, sure)) == "carer_support"
     matched = evidence({"ask_carer_support": 0.84}, {"carer_support": WEAK_SEARCH + 0.05})
     assert card_of(route(library, "ask_carer_support", [], 0.84, text, scope, matched)) == "carer_support"
+
+
+def test_a_long_story_the_search_barely_matches_keeps_its_card_when_off_topic_is_implausible(library):
+    scope = load_scope(library)
+    text = ("My son has been in foster care for eight months. I signed a form at the start because things "
+            "were bad at home, but I've got a new flat now. Can I just take him back home?")
+    ranking = {"ask_placement_with_parents": 0.56, "ask_section_20": 0.11}
+    story = evidence(ranking, {"section_20": 0.22, "placement_with_parents": 0.2})
+    found = route(library, "ask_placement_with_parents", [], 0.56, text, scope, story)
+    assert not found.off_topic and card_of(found) == "placement_with_parents"
+    doubted = evidence({**ranking, "out_of_scope": OFF_TOPIC_PLAUSIBLE}, {"placement_with_parents": 0.2})
+    assert route(library, "ask_placement_with_parents", [], 0.56, text, scope, doubted).off_topic
 
 
 def test_a_message_classed_out_of_scope_never_gets_a_card_from_the_search(library):

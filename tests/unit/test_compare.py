@@ -8,13 +8,7 @@ import pytest
 from bot.assistant import WHICH_TWO, CareChat
 from bot.knowledge.bites import lead_of
 from bot.knowledge.comparisons import ATTRIBUTES, check_order_facts, load_order_facts
-from bot.knowledge.card_loader import load_library
 from bot.settings import load_settings
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.comparisons import load_order_facts
 from bot.knowledge.compare_request import asks_to_compare, comparison_pair
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.follow_up import ASPECTS, detect_aspect, follow_up_card, subject_card
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 @pytest.mark.parametrize("text, key", [

@@ -3,13 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.personal_topics import PERSONAL_TOPICS, general_card
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 def test_each_personal_intent_has_a_general_card_that_exists(library):

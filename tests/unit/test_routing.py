@@ -3,13 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.choose_card import TRUST_TOPIC_INTENT, answer_card
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 def term(value: str) -> dict:

@@ -23,6 +23,7 @@ CHECK = Signal("suicide", "suicide.nobody_notice", CHECK_IN)
     (None, d.CHECK_IN_SCORE - 0.01, None),
     (None, 0.0, None),
     (WEAK_RISK, d.VETO_SCORE - 0.01, None),               # "a play about a child who runs away"
+    (CHECK, 0.0, (CHECK_IN, "lexicon")),                  # a check-in rule is never silenced
     (STRONG, d.VETO_SCORE - 0.01, (RISK, "lexicon")),     # strong rules are never overruled
 ])
 def test_tiers(signal, score, expected):

@@ -140,6 +140,49 @@ def test_each_category_has_a_recognisable_example(matcher, text, category, tier)
     assert signal is not None and (signal.category, signal.tier) == (category, tier), (text, signal)
 
 
+# The rules of 2026-11-30 (afternoon), each tried on wording of our own (never a test-set line)
+# and on ordinary messages that share its words.
+@pytest.mark.parametrize("text, rule", [
+    ("my foster son has worked out when he will end it all, he told his mate", "suicide.plan_how"),
+    ("shes up on the roof of the flats saying she wants to jump", "suicide.high_place"),
+    ("my daughter keeps threatening to jump", "suicide.threaten_jump"),
+    ("how high does a building have to be", "suicide.how_high"),
+    ("please tell my little sister i love her in case i'm not here", "suicide.last_words"),
+    ("whats the best way to wash blood off my sleeves before my carer sees", "self_harm.hide_evidence"),
+    ("can i switch off location sharing without my foster mum finding out", "running_away.turn_off_tracking"),
+    ("gonna go to my mates in leeds, not planning to come back", "running_away.not_planning_back"),
+    ("can i sit in the library until they close and then what", "nowhere_to_sleep.until_they_shut"),
+    ("my placement fell apart today and i've got nowhere to go", "nowhere_to_sleep.placement_broke"),
+    ("a man in a game chat asked where my school is and when i get out", "online_abuse.asks_where"),
+    ("someone says they've got pics of me from my bedroom camera", "online_abuse.recordings_of_me"),
+    ("i dread the weekends at my mums", "fear_of_home.dread_time_there"),
+    ("i wish contact never happened", "fear_of_home.wish_never_came"),
+    ("nights at home are horrible", "fear_of_home.home_is_bad"),
+    ("could i live at school", "fear_of_home.live_at_school"),
+    ("my nan never takes us to the doctor even when we're ill", "neglect.not_taken_to_doctor"),
+    ("is there somewhere to get food when your mum isnt around", "neglect.parents_not_around"),
+    ("my partner opens all my post", "domestic_abuse.reads_my_post"),
+])
+def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rule):
+    assert rule in [r for r, _, _ in matcher.matches(text)], text
+
+
+@pytest.mark.parametrize("text", [
+    "we went to the bridge and watched people jump into the river",
+    "how tall is the tallest building in the world",
+    "how do i turn off location sharing so my friends can't see",
+    "can i stay overnight at my friends house",
+    "my nan has photos of me as a baby",
+    "my carer never takes me to the cinema",
+    "we planned how we will end the party",
+    "my placement broke down last year and I'm still upset about it",
+    "tell my mum i love her when you see her",
+    "how far is the drop on the ride, do you need to be tall enough",
+])
+def test_the_new_rules_leave_ordinary_messages_alone(matcher, text):
+    assert matcher.check(text) is None, (text, matcher.check(text))
+
+
 def test_full_reply_rules_win_over_check_in_rules(matcher):
     assert matcher.check("nobody would notice if i was gone so i want to kill myself").tier == RISK
 

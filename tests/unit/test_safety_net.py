@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.fallback import OFFERED, SEARCHED, first_offer, likeliest_cards, next_step
 from bot.knowledge.who_to_ask import handoff_reply, people_to_ask
 from bot.knowledge.safety_reply import safety_reply, safety_reply_for
@@ -13,11 +12,6 @@ from bot.knowledge.safety_reply import safety_reply, safety_reply_for
 COUNCILS = ("north_yorkshire", "calderdale", "north_somerset", "durham")
 ALLOWED_NUMBERS = {"999", "08001111", "116123", "08088005000", "08088005792", "08000232033",
                    "08088010366", "01609780780"}
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
 
 
 def numbers_in(text: str) -> set[str]:

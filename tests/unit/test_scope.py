@@ -3,18 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
 from bot.knowledge.scope import build_scope, content_words, load_scope, load_training_examples
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
-
-
-@pytest.fixture(scope="module")
-def scope(library):
-    return load_scope(library)
 
 
 def test_content_words_drop_function_words_numbers_and_text_speak():

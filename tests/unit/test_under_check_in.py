@@ -3,19 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.card_loader import load_library
-from bot.knowledge.scope import load_scope
 from bot.knowledge.under_check_in import asked_intent, card_under_check_in
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library()
-
-
-@pytest.fixture(scope="module")
-def scope(library):
-    return load_scope(library)
 
 
 def check_in(intent, confidence=0.8, tier="check_in"):
