@@ -5,7 +5,6 @@ import pytest
 
 from bot.knowledge.card_evidence import AGREED_SCORE, BACKSTOP_SCORE, CARD_SEARCH_KEY, Evidence, best_card, card_scores
 from bot.knowledge.choose_card import OFF_TOPIC_PLAUSIBLE, WEAK_SEARCH, route
-from bot.knowledge.scope import load_scope
 
 
 def term(value: str) -> dict:
@@ -80,9 +79,8 @@ def test_the_backstop_stays_silent_when_the_search_is_unsure(library):
     assert route(library, "nlu_fallback", [], 0.45, "something vague", None, ev).card is None
 
 
-def test_the_backstop_needs_a_word_of_the_cards_topic(library):
+def test_the_backstop_needs_a_word_of_the_cards_topic(library, scope):
     """Generic wording ("whats the difference between...") can score high for a card; no care word, no card."""
-    scope = load_scope(library)
     ev = evidence({"nlu_fallback": 0.45}, {"looked_after": BACKSTOP_SCORE + 0.08})
     text = "whats the difference between a crocodile and an alligator"
     assert route(library, "nlu_fallback", [], 0.45, text, scope, ev).card is None
@@ -90,8 +88,7 @@ def test_the_backstop_needs_a_word_of_the_cards_topic(library):
         "looked_after"
 
 
-def test_an_unsure_topic_intent_the_search_barely_matches_is_turned_away_with_its_card_offered(library):
-    scope = load_scope(library)
+def test_an_unsure_topic_intent_the_search_barely_matches_is_turned_away_with_its_card_offered(library, scope):
     text = "any special offers on carers trainers this weekend"
     weak = evidence({"ask_carer_support": 0.84, "out_of_scope": 0.1}, {"carer_support": WEAK_SEARCH - 0.05})
     found = route(library, "ask_carer_support", [], 0.84, text, scope, weak)
@@ -102,8 +99,7 @@ def test_an_unsure_topic_intent_the_search_barely_matches_is_turned_away_with_it
     assert card_of(route(library, "ask_carer_support", [], 0.84, text, scope, matched)) == "carer_support"
 
 
-def test_a_long_story_the_search_barely_matches_keeps_its_card_when_off_topic_is_implausible(library):
-    scope = load_scope(library)
+def test_a_long_story_the_search_barely_matches_keeps_its_card_when_off_topic_is_implausible(library, scope):
     text = ("My son has been in foster care for eight months. I signed a form at the start because things "
             "were bad at home, but I've got a new flat now. Can I just take him back home?")
     ranking = {"ask_placement_with_parents": 0.56, "ask_section_20": 0.11}

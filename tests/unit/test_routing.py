@@ -63,15 +63,12 @@ def test_out_of_scope_naming_one_care_term_is_answered(library):
     assert answer_card(library, "out_of_scope", [], 1.0) is None
 
 
-def test_unsure_but_likeliest_off_topic_is_taken_as_off_topic(library):
+def test_unsure_but_likeliest_off_topic_is_taken_as_off_topic(library, scope):
     """"what does a promise ring mean": the fallback fired, but the likeliest guess is out of
     scope, so the everyday word "promise" does not bring the council's promise; "can i get carers
     allowance for looking after my husband" gets no card from the search backstop either."""
     from bot.knowledge.card_evidence import Evidence
     from bot.knowledge.choose_card import route
-    from bot.knowledge.scope import load_scope
-
-    scope = load_scope(library)
     ring = "what does a promise ring mean"
     search = (("promise_to_young_people", 0.5), ("out_of_scope", 0.49))
     off = Evidence((("nlu_fallback", 0.35), ("out_of_scope", 0.45), ("ask_promise", 0.44)), search)
@@ -134,12 +131,9 @@ def test_when_the_intents_own_card_is_named_the_other_named_card_is_the_subject(
     assert card_id(answer_card(library, "ask_care_leaver_support", entities, 0.99)) == "children_in_care_council"
 
 
-def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library):
+def test_a_topic_intent_without_a_word_of_its_topic_is_off_topic(library, scope):
     """Rule 6: "how many legs does a spider have" misread as having a say gets the out-of-scope reply."""
     from bot.knowledge.choose_card import route
-    from bot.knowledge.scope import load_scope
-
-    scope = load_scope(library)
     found = route(library, "ask_having_a_say", [], 0.76, "how many legs does a spider have", scope)
     assert found.card is None and found.off_topic and found.suggestion.id == "having_a_say"
     kept = route(library, "ask_having_a_say", [], 0.76, "how can i make the adults hear my side", scope)
