@@ -82,7 +82,10 @@ class SafeguardingClassifier:
                                      token_pattern=r"[a-z0-9']+")
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                                      min_df=2)
-        self.model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        # newton-cg, not lbfgs: the same objective and, on every safety set, the same decisions,
+        # in about three quarters of the time (L-BFGS-B's own work over 2.4 million weights cost
+        # as much as the gradients; docs/safeguarding.md).
+        self.model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="newton-cg")
 
     def _features(self, texts: Iterable[str], fit: bool = False):
         norm = [self.normalise(t) for t in texts]
@@ -91,7 +94,7 @@ class SafeguardingClassifier:
         return hstack([self.words.transform(norm), self.chars.transform(norm)]).tocsr()
 
     def fit(self, examples: list[Example]) -> "SafeguardingClassifier":
-        """Train on the examples (deterministic: liblinear-free lbfgs, fixed data order)."""
+        """Train on the examples (deterministic: newton-cg, fixed data order)."""
         features = self._features([e.text for e in examples], fit=True)
         self.model.fit(features, [e.label for e in examples])
         return self

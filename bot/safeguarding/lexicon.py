@@ -49,6 +49,9 @@ class Lexicon:
     #: Strong rules the classifier may never soften to a check-in: the words the page itself
     #: tells people to type when they need help ("help now").
     certain: frozenset[str] = frozenset()
+    #: Negative rules that may cancel even a strong rule: each names a setting in which the
+    #: strong words are plainly not about the person writing ("a documentary about county lines").
+    overrule_strong: frozenset[str] = frozenset()
 
 
 class LexiconError(ValueError):
@@ -93,6 +96,10 @@ def parse_lexicon(data: dict) -> Lexicon:
     certain = frozenset(data.get("certain") or [])
     if certain - strong:
         raise LexiconError(f"lexicon: 'certain' names rules that are not strong: {sorted(certain - strong)}")
+    overrule_strong = frozenset(data.get("overrule_strong") or [])
+    unknown_negative = overrule_strong - {rule_id for rule_id, _ in negative}
+    if unknown_negative:
+        raise LexiconError(f"lexicon: 'overrule_strong' names unknown negative rules: {sorted(unknown_negative)}")
     return Lexicon(
         categories=tuple(categories),
         labels=labels,
@@ -107,6 +114,7 @@ def parse_lexicon(data: dict) -> Lexicon:
         negative_rules=negative,
         strong=strong,
         certain=certain,
+        overrule_strong=overrule_strong,
     )
 
 

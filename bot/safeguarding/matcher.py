@@ -284,7 +284,10 @@ class SafeguardingMatcher:
         vetoes = _spans(self.negative, tokens)
         kept = []
         for rule, start, end in _spans(self.positive, tokens):
-            if rule not in self.lexicon.strong and any(s < end and start < e for _, s, e in vetoes):
+            overlapping = [veto for veto, s, e in vetoes if s < end and start < e]
+            if rule not in self.lexicon.strong and overlapping:
+                continue
+            if any(veto in self.lexicon.overrule_strong for veto in overlapping):
                 continue
             kept.append((rule, start, end))
         if age_gap_concern(norm):

@@ -69,6 +69,7 @@ def test_lexicon_has_both_tiers_and_every_category_is_used():
     (lambda d: d["rules"][0].update(tier="maybe"), "tier must be"),
     (lambda d: d["rules"][0].update(pattern="$NOSUCHLIST hurts"), "unknown word list"),
     (lambda d: d.update(strong=["no.such.rule"]), "unknown rules"),
+    (lambda d: d.update(overrule_strong=["neg.no_such_rule"]), "unknown negative rules"),
     (lambda d: d.pop("word_lists"), "'word_lists' must be"),
 ])
 def test_malformed_lexicon_is_refused_with_a_reason(raw_lexicon, break_it, message):
@@ -181,6 +182,58 @@ def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rul
 ])
 def test_the_new_rules_leave_ordinary_messages_alone(matcher, text):
     assert matcher.check(text) is None, (text, matcher.check(text))
+
+
+# The rules of 2026-11-30 (evening), from the held-out misses, and the tracking words moved out
+# of self-harm: hiding one's location is about going missing, not about hiding injuries.
+@pytest.mark.parametrize("text, rule", [
+    ("they went off for the weekend and left us in the flat on our own", "neglect.left_home_alone"),
+    ("can i hide my tracker before my social worker notices", "running_away.hide_location"),
+    ("does anyone know anywhere warm i could go, its freezing out", "nowhere_to_sleep.somewhere_warm"),
+    ("i was out all night again and nobody asked where", "running_away.out_all_night"),
+    ("the scratch on my cheek is from where my stepdad did it", "physical_abuse.mark_from_where"),
+])
+def test_the_evening_rules_fire_on_their_family_of_wordings(matcher, text, rule):
+    assert rule in [r for r, _, _ in matcher.matches(text)], text
+
+
+def test_hiding_a_location_is_a_running_away_signal_not_self_harm(matcher):
+    signal = matcher.check("how do i hide my location from life360 before my carer checks")
+    assert signal is not None and signal.category == "running_away", signal
+
+
+@pytest.mark.parametrize("text", [
+    "can you just leave me alone for a bit",
+    "my carer left me at home to finish my homework while she went to the shop",
+    "we need somewhere warm and sunny for the half term holiday",
+    "the party next door was loud all night",
+    "the cat's been meowing all night",
+    "is there an emergency electrician the council can send",
+    "my legs ache from when we did it in pe",
+])
+def test_the_evening_rules_leave_ordinary_messages_alone(matcher, text):
+    assert matcher.check(text) is None, (text, matcher.check(text))
+
+
+@pytest.mark.parametrize("text", [
+    "we watched a film about county lines in pshe today",
+    "can a non-molestation order stop my ex coming to contact",
+    "burnt myself on the toaster this morning, is there a walk in centre",
+    "the paper says a girl went missing from the next village",
+])
+def test_some_settings_overrule_even_a_strong_rule(matcher, text):
+    assert matcher.check(text) is None, (text, matcher.check(text))
+
+
+@pytest.mark.parametrize("text", [
+    "older lads want me to do county lines for them",
+    "i burn myself when it gets too much",
+    "my uncle molested me when i was little",
+    "i went missing for two days and nobody noticed",
+])
+def test_the_same_words_about_the_writer_still_fire(matcher, text):
+    signal = matcher.check(text)
+    assert signal is not None and signal.tier == "risk", (text, signal)
 
 
 def test_full_reply_rules_win_over_check_in_rules(matcher):
