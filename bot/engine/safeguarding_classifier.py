@@ -84,7 +84,7 @@ class SafeguardingClassifier:
                                      min_df=2)
         # newton-cg, not lbfgs: the same objective and, on every safety set, the same decisions,
         # in about three quarters of the time (L-BFGS-B's own work over 2.4 million weights cost
-        # as much as the gradients; docs/safeguarding.md).
+        # as much as the gradients; docs/evaluation.md, 2026-11-30 evening).
         self.model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="newton-cg")
 
     def _features(self, texts: Iterable[str], fit: bool = False):

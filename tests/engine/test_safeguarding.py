@@ -88,7 +88,7 @@ SAFETY = ROOT / "tests" / "safety"
 #: 99.4% (139/140 crisis, 14/14 second messages), full replies 2.0%, check-ins 6.0%, harmless second
 #: messages 3/10. Then, from the held-out sets' misses and full-reply alarms: five check rules, six
 #: negative rules (three of them allowed to cancel a strong rule: a documentary about county lines,
-#: a non-molestation order, a burn on the oven), the tracking words moved from self-harm to
+#: a non-molestation order, a burn while cooking), the tracking words moved from self-harm to
 #: running away, newton-cg for the classifier and DIET at 60 epochs. No crisis line of any set or
 #: training file lost; 27 ordinary lines fewer alarmed. Recall 100% on every set (blind_final_2's
 #: second message now caught); full replies 0-1% on every set but blind_final_5 (2.0%: "can you

@@ -218,7 +218,7 @@ def test_the_evening_rules_leave_ordinary_messages_alone(matcher, text):
 @pytest.mark.parametrize("text", [
     "we watched a film about county lines in pshe today",
     "can a non-molestation order stop my ex coming to contact",
-    "burnt myself on the toaster this morning, is there a walk in centre",
+    "burnt myself on the toaster making breakfast, is there a walk in centre",
     "the paper says a girl went missing from the next village",
 ])
 def test_some_settings_overrule_even_a_strong_rule(matcher, text):
@@ -230,6 +230,8 @@ def test_some_settings_overrule_even_a_strong_rule(matcher, text):
     "i burn myself when it gets too much",
     "my uncle molested me when i was little",
     "i went missing for two days and nobody noticed",
+    "i burn myself on the stove when it all gets too much",
+    "can we talk about county lines, they make me carry stuff",
 ])
 def test_the_same_words_about_the_writer_still_fire(matcher, text):
     signal = matcher.check(text)
