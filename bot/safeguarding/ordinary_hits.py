@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 import yaml
 
+from bot.evaluation.nlu_leaks import TEST_DIRS, card_questions
 from bot.safeguarding.matcher import default_matcher
 from bot.safeguarding.phrase_sets import NONE, read_lookalike_tsv, read_pairs_tsv, read_phrase_list
 from bot.settings import PROJECT_ROOT
@@ -28,8 +29,6 @@ from bot.settings import PROJECT_ROOT
 SAFETY_TRAINING = PROJECT_ROOT / "content" / "safeguarding" / "training"
 SAFETY_TESTS = PROJECT_ROOT / "tests" / "safety"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
-NLU_TEST_DIRS = (PROJECT_ROOT / "tests" / "nlu_holdout", PROJECT_ROOT / "tests" / "nlu_blind")
-CARD_QUESTIONS_DIR = PROJECT_ROOT / "content" / "card_questions"
 SAFETY_INTENT = "safeguarding_concern"
 #: Rasa's entity annotation: [text](entity) or [text]{"entity": ...}.
 ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -79,7 +78,7 @@ def nlu_training_lines(nlu_dir: Path = NLU_DIR) -> list[OrdinaryLine]:
     return lines
 
 
-def nlu_test_lines(dirs: Iterable[Path] = NLU_TEST_DIRS) -> list[OrdinaryLine]:
+def nlu_test_lines(dirs: Iterable[Path] = TEST_DIRS) -> list[OrdinaryLine]:
     """Every card question and off-topic message of the NLU held-out and blind sets."""
     return [OrdinaryLine(path, number, item["text"])
             for folder in dirs for path in sorted(folder.glob("*.yml"))
@@ -87,15 +86,9 @@ def nlu_test_lines(dirs: Iterable[Path] = NLU_TEST_DIRS) -> list[OrdinaryLine]:
             if isinstance(item, dict) and item.get("text")]
 
 
-def card_question_lines(folder: Path = CARD_QUESTIONS_DIR) -> list[OrdinaryLine]:
-    """The writers' card questions (card id, voice, text)."""
-    lines: list[OrdinaryLine] = []
-    for path in sorted(folder.glob("*.tsv")):
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            columns = raw.split("\t")
-            if len(columns) == 3 and not raw.startswith("#"):
-                lines.append(OrdinaryLine(path, number, columns[2]))
-    return lines
+def card_question_lines() -> list[OrdinaryLine]:
+    """The writers' card questions, read as the NLU leak check reads them."""
+    return [OrdinaryLine(example.path, example.line, example.text) for example in card_questions()]
 
 
 def ordinary_lines() -> list[OrdinaryLine]:

@@ -163,6 +163,12 @@ def test_each_category_has_a_recognisable_example(matcher, text, category, tier)
     ("my nan never takes us to the doctor even when we're ill", "neglect.not_taken_to_doctor"),
     ("is there somewhere to get food when your mum isnt around", "neglect.parents_not_around"),
     ("my partner opens all my post", "domestic_abuse.reads_my_post"),
+    # the evening's rules, from the held-out misses
+    ("they went off for the weekend and left us in the flat on our own", "neglect.left_home_alone"),
+    ("can i hide my tracker before my social worker notices", "running_away.hide_location"),
+    ("does anyone know anywhere warm i could go, its freezing out", "nowhere_to_sleep.somewhere_warm"),
+    ("i was out all night again and nobody asked where", "running_away.out_all_night"),
+    ("the scratch on my cheek is from where my stepdad did it", "physical_abuse.mark_from_where"),
 ])
 def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rule):
     assert rule in [r for r, _, _ in matcher.matches(text)], text
@@ -179,30 +185,6 @@ def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rul
     "my placement broke down last year and I'm still upset about it",
     "tell my mum i love her when you see her",
     "how far is the drop on the ride, do you need to be tall enough",
-])
-def test_the_new_rules_leave_ordinary_messages_alone(matcher, text):
-    assert matcher.check(text) is None, (text, matcher.check(text))
-
-
-# The rules of 2026-11-30 (evening), from the held-out misses, and the tracking words moved out
-# of self-harm: hiding one's location is about going missing, not about hiding injuries.
-@pytest.mark.parametrize("text, rule", [
-    ("they went off for the weekend and left us in the flat on our own", "neglect.left_home_alone"),
-    ("can i hide my tracker before my social worker notices", "running_away.hide_location"),
-    ("does anyone know anywhere warm i could go, its freezing out", "nowhere_to_sleep.somewhere_warm"),
-    ("i was out all night again and nobody asked where", "running_away.out_all_night"),
-    ("the scratch on my cheek is from where my stepdad did it", "physical_abuse.mark_from_where"),
-])
-def test_the_evening_rules_fire_on_their_family_of_wordings(matcher, text, rule):
-    assert rule in [r for r, _, _ in matcher.matches(text)], text
-
-
-def test_hiding_a_location_is_a_running_away_signal_not_self_harm(matcher):
-    signal = matcher.check("how do i hide my location from life360 before my carer checks")
-    assert signal is not None and signal.category == "running_away", signal
-
-
-@pytest.mark.parametrize("text", [
     "can you just leave me alone for a bit",
     "my carer left me at home to finish my homework while she went to the shop",
     "we need somewhere warm and sunny for the half term holiday",
@@ -211,7 +193,7 @@ def test_hiding_a_location_is_a_running_away_signal_not_self_harm(matcher):
     "is there an emergency electrician the council can send",
     "my legs ache from when we did it in pe",
 ])
-def test_the_evening_rules_leave_ordinary_messages_alone(matcher, text):
+def test_the_new_rules_leave_ordinary_messages_alone(matcher, text):
     assert matcher.check(text) is None, (text, matcher.check(text))
 
 
@@ -236,6 +218,12 @@ def test_some_settings_overrule_even_a_strong_rule(matcher, text):
 def test_the_same_words_about_the_writer_still_fire(matcher, text):
     signal = matcher.check(text)
     assert signal is not None and signal.tier == "risk", (text, signal)
+
+
+# Hiding one's location is about going missing, not about hiding injuries (moved 2026-11-30 evening).
+def test_hiding_a_location_is_a_running_away_signal_not_self_harm(matcher):
+    signal = matcher.check("how do i hide my location from life360 before my carer checks")
+    assert signal is not None and signal.category == "running_away", signal
 
 
 def test_full_reply_rules_win_over_check_in_rules(matcher):
