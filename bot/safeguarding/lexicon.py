@@ -52,6 +52,10 @@ class Lexicon:
     #: Negative rules that may cancel even a strong rule: each names a setting in which the
     #: strong words are plainly not about the person writing ("a documentary about county lines").
     overrule_strong: frozenset[str] = frozenset()
+    #: Negative rules that never cancel: whatever rule they overlap, strong or not, earns the
+    #: check-in instead of the full reply ("can you overdose on vitamin c?": a question about a
+    #: low-risk substance still gets "are you safe?", not silence).
+    soften_to_check_in: frozenset[str] = frozenset()
 
 
 class LexiconError(ValueError):
@@ -96,10 +100,14 @@ def parse_lexicon(data: dict) -> Lexicon:
     certain = frozenset(data.get("certain") or [])
     if certain - strong:
         raise LexiconError(f"lexicon: 'certain' names rules that are not strong: {sorted(certain - strong)}")
+    negative_ids = {rule_id for rule_id, _ in negative}
     overrule_strong = frozenset(data.get("overrule_strong") or [])
-    unknown_negative = overrule_strong - {rule_id for rule_id, _ in negative}
-    if unknown_negative:
-        raise LexiconError(f"lexicon: 'overrule_strong' names unknown negative rules: {sorted(unknown_negative)}")
+    soften = frozenset(data.get("soften_to_check_in") or [])
+    for key, named in (("overrule_strong", overrule_strong), ("soften_to_check_in", soften)):
+        if named - negative_ids:
+            raise LexiconError(f"lexicon: '{key}' names unknown negative rules: {sorted(named - negative_ids)}")
+    if overrule_strong & soften:
+        raise LexiconError(f"lexicon: a negative rule cannot both cancel and soften: {sorted(overrule_strong & soften)}")
     return Lexicon(
         categories=tuple(categories),
         labels=labels,
@@ -115,6 +123,7 @@ def parse_lexicon(data: dict) -> Lexicon:
         strong=strong,
         certain=certain,
         overrule_strong=overrule_strong,
+        soften_to_check_in=soften,
     )
 
 

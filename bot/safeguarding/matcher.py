@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
 
-from bot.safeguarding.lexicon import LEXICON_PATH, Lexicon, load_lexicon
+from bot.safeguarding.lexicon import CHECK_IN, LEXICON_PATH, RISK, Lexicon, load_lexicon
 from bot.safeguarding.normalise import Normaliser
 
 VOWELS = set("aeiou")
@@ -279,31 +279,43 @@ class SafeguardingMatcher:
 
     def matches(self, text: str) -> list[tuple[str, int, int]]:
         """Positive matches left after the negative rules veto what they overlap."""
+        return [(rule, start, end) for rule, start, end, _ in self._kept(text)]
+
+    def _kept(self, text: str) -> list[tuple[str, int, int, bool]]:
+        """Positive matches the vetoes leave, each with whether a softening rule overlaps it."""
         norm = self.normalise(text)
         tokens = tokenise(norm)
-        vetoes = _spans(self.negative, tokens)
+        negatives = _spans(self.negative, tokens)
         kept = []
         for rule, start, end in _spans(self.positive, tokens):
-            overlapping = [veto for veto, s, e in vetoes if s < end and start < e]
-            if rule not in self.lexicon.strong and overlapping:
+            overlapping = {neg for neg, s, e in negatives if s < end and start < e}
+            vetoes = overlapping - self.lexicon.soften_to_check_in
+            if rule not in self.lexicon.strong and vetoes:
                 continue
-            if any(veto in self.lexicon.overrule_strong for veto in overlapping):
+            if vetoes & self.lexicon.overrule_strong:
                 continue
-            kept.append((rule, start, end))
+            kept.append((rule, start, end, bool(overlapping & self.lexicon.soften_to_check_in)))
         if age_gap_concern(norm):
-            kept.append((AGE_GAP_RULE, 0, len(tokens)))
+            kept.append((AGE_GAP_RULE, 0, len(tokens), False))
         return kept
 
     def check(self, text: str) -> Optional[Signal]:
-        """The most urgent signal in a message (risk before check-in), or None."""
-        found = self.matches(text)
+        """The most urgent signal in a message (risk before check-in), or None.
+
+        Among risks a strong rule comes first, so that the classifier's doubt about a weaker
+        rule ("want to die") cannot silence a strong one in the same message. A match a
+        softening rule overlaps counts as a check-in rule, never strong: a risk rule elsewhere
+        in the message still wins.
+        """
+        found = []
+        for order, (rule, start, _, softened) in enumerate(self._kept(text)):
+            strong = not softened and (rule in self.lexicon.strong or rule == AGE_GAP_RULE)
+            tier = CHECK_IN if softened else self.tier[rule]
+            found.append((tier != RISK, not strong, self.rank[self.category[rule]], start, order, rule, tier, strong))
         if not found:
             return None
-        best = min(found, key=lambda m: (self.tier[m[0]] != "risk",
-                                         self.rank[self.category[m[0]]], m[1]))
-        rule = best[0]
-        strong = rule in self.lexicon.strong or rule == AGE_GAP_RULE
-        return Signal(self.category[rule], rule, self.tier[rule], strong, rule in self.lexicon.certain)
+        *_, rule, tier, strong = min(found)
+        return Signal(self.category[rule], rule, tier, strong, strong and rule in self.lexicon.certain)
 
 
 def age_gap_concern(text: str) -> bool:

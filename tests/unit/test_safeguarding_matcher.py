@@ -70,6 +70,8 @@ def test_lexicon_has_both_tiers_and_every_category_is_used():
     (lambda d: d["rules"][0].update(pattern="$NOSUCHLIST hurts"), "unknown word list"),
     (lambda d: d.update(strong=["no.such.rule"]), "unknown rules"),
     (lambda d: d.update(overrule_strong=["neg.no_such_rule"]), "unknown negative rules"),
+    (lambda d: d.update(soften_to_check_in=["neg.no_such_rule"]), "unknown negative rules"),
+    (lambda d: d.update(soften_to_check_in=list(d["overrule_strong"][:1])), "both cancel and soften"),
     (lambda d: d.pop("word_lists"), "'word_lists' must be"),
 ])
 def test_malformed_lexicon_is_refused_with_a_reason(raw_lexicon, break_it, message):
@@ -169,6 +171,10 @@ def test_each_category_has_a_recognisable_example(matcher, text, category, tier)
     ("does anyone know anywhere warm i could go, its freezing out", "nowhere_to_sleep.somewhere_warm"),
     ("i was out all night again and nobody asked where", "running_away.out_all_night"),
     ("the scratch on my cheek is from where my stepdad did it", "physical_abuse.mark_from_where"),
+    # the night's rules, from blind_final_10's two misses
+    ("what is the most painless method tbh", "suicide.painless_way"),
+    ("my mums new boyfriend has a record for hurting kids and he stays over", "unsafe_adult.conviction_child"),
+    ("the lodger was convicted of abusing a child years ago", "unsafe_adult.conviction_child"),
 ])
 def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rule):
     assert rule in [r for r, _, _ in matcher.matches(text)], text
@@ -192,6 +198,8 @@ def test_the_new_check_rules_fire_on_their_family_of_wordings(matcher, text, rul
     "the cat's been meowing all night",
     "is there an emergency electrician the council can send",
     "my legs ache from when we did it in pe",
+    "whats the most painless way to get my ears pierced",
+    "can someone with a driving conviction be a foster carer",
 ])
 def test_the_new_rules_leave_ordinary_messages_alone(matcher, text):
     assert matcher.check(text) is None, (text, matcher.check(text))
@@ -207,17 +215,40 @@ def test_some_settings_overrule_even_a_strong_rule(matcher, text):
     assert matcher.check(text) is None, (text, matcher.check(text))
 
 
-@pytest.mark.parametrize("text", [
-    "older lads want me to do county lines for them",
-    "i burn myself when it gets too much",
-    "my uncle molested me when i was little",
-    "i went missing for two days and nobody noticed",
-    "i burn myself on the stove when it all gets too much",
-    "can we talk about county lines, they make me carry stuff",
+# The same strong words about the writer still get the full reply. Softening settings get the
+# check-in, never silence: a question about overdosing on vitamins, a book or essay about someone
+# who self-harms. An overdose question about medicines, or an overdose told as a fact, keeps the
+# strong full reply (test_strong_rules_are_marked).
+@pytest.mark.parametrize("text, tier", [
+    ("older lads want me to do county lines for them", RISK),
+    ("i burn myself when it gets too much", RISK),
+    ("my uncle molested me when i was little", RISK),
+    ("i went missing for two days and nobody noticed", RISK),
+    ("i burn myself on the stove when it all gets too much", RISK),
+    ("can we talk about county lines, they make me carry stuff", RISK),
+    ("how many vitamins do i need to overdose", RISK),
+    ("can you overdose on vitamin c? been taking 2 a day for my cold", CHECK_IN),
+    ("is it possible to overdose on vitamins", CHECK_IN),
+    ("how do you overdose on multivitamins, the label says 1 a day", CHECK_IN),
+    ("we're reading a novel about a girl who self harms in english, what are the themes", CHECK_IN),
+    ("is there a film about suicide that's ok for year 9", CHECK_IN),
 ])
-def test_the_same_words_about_the_writer_still_fire(matcher, text):
+def test_strong_words_earn_the_tier_their_setting_deserves(matcher, text, tier):
     signal = matcher.check(text)
-    assert signal is not None and signal.tier == "risk", (text, signal)
+    assert signal is not None and signal.tier == tier, (text, signal)
+    assert tier == RISK or not signal.strong, (text, signal)
+
+
+def test_a_softened_match_does_not_hide_a_risk_elsewhere_in_the_message(matcher):
+    signal = matcher.check("can you overdose on vitamins? i want to kill myself")
+    assert signal.tier == RISK and signal.rule == "suicide.kill_self", signal
+
+
+# Among risks the strong rule decides, so that the classifier's doubt about a weaker rule in
+# the same message cannot turn a strong one into a check-in or silence.
+def test_a_strong_rule_outranks_a_weaker_risk_rule_in_the_same_message(matcher):
+    signal = matcher.check("my sister cuts herself and says she wants to die")
+    assert signal.strong and signal.rule == "self_harm.verb_self", signal
 
 
 # Hiding one's location is about going missing, not about hiding injuries (moved 2026-11-30 evening).
@@ -246,6 +277,9 @@ def test_negative_patterns_veto_only_the_match_they_overlap(matcher):
 def test_strong_rules_are_marked(matcher):
     assert matcher.check("i want to kill myself").strong
     assert not matcher.check("my mum will kill me").strong
+    # outside a softening setting an overdose keeps the strong full reply
+    assert matcher.check("can you overdose on paracetamol").strong
+    assert matcher.check("i overdosed on vitamins last night").strong
 
 
 def test_signal_carries_a_rule_id_not_message_text(matcher):
