@@ -176,6 +176,9 @@ class CareChat:
         pair = comparison_pair(self.library, FALLBACK, entities, text, self.order_facts)
         if pair is not None:  # unsure, but it names two orders and asks how they differ
             return self._compare_ids(*pair), Offer("", [], "")
+        another = self._another_order(last_card, entities, text)
+        if another is not None:  # unsure of so short a message, but it follows an order's answer
+            return another, Offer("", [], "")
         named = answer_card(self.library, FALLBACK, entities, None, text, self.scope if text else None, evidence)
         if named is not None:  # unsure what was asked, but it names one thing or the search is sure
             return self._answer_card(named.id, text, entities, audience, token, last_card), Offer("", [], "")
@@ -247,6 +250,9 @@ class CareChat:
         pair = comparison_pair(self.library, intent, entities, text, self.order_facts)
         if pair is not None:  # "care order versus placement order", whatever DIET filed it under
             return self._compare_ids(*pair)
+        another = self._another_order(last_card, entities, text)
+        if another is not None:
+            return another
         found = route(self.library, intent, entities, confidence, text, self.scope if text else None, evidence)
         if found.off_topic:
             return self.out_of_scope(entities, audience, found.suggestion.id if found.suggestion else None)
@@ -262,6 +268,18 @@ class CareChat:
         if lookup is not None:
             return self._personal_answers()[lookup](token, text, entities, audience)
         return self._and_another(last_card, card_id, text) or self.render_card(card_id, audience)
+
+    def _another_order(self, last_card: str | None, entities: list[dict], text: str | None) -> Reply | None:
+        """"and adoption?" just after another order's answer, whatever the classifier made of it.
+
+        So short a message gives DIET little to go on: a retrain can move it to the fallback or
+        off topic, and "adoption" alone is also an everyday word. After an order's answer, a
+        short "and X?" that names one other order is the comparison.
+        """
+        if not asks_about_another(text) or last_card not in self.order_facts:
+            return None
+        named = self.library.cards_named(subject_entities(entities))
+        return self._and_another(last_card, named[0].id, text) if len(named) == 1 else None
 
     def _and_another(self, last_card: str | None, card_id: str, text: str | None) -> Reply | None:
         """"and adoption?" just after a care order's answer: the two side by side, else None."""

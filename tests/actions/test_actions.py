@@ -371,6 +371,20 @@ def test_and_another_order_just_after_an_order_compares_the_two(carechat, librar
     assert "side by side" not in run(ActionAnswerTopic(carechat), tracker)[1][0]["text"]
 
 
+@pytest.mark.parametrize("intent", ["nlu_fallback", "ask_options"])
+def test_and_another_order_the_classifier_was_unsure_of_still_compares(carechat, intent):
+    """So short a message can drift to the fallback or another topic from one retrain to the next."""
+    from actions.actions import ActionFallbackOffer
+
+    action = ActionFallbackOffer(carechat) if intent == "nlu_fallback" else ActionAnswerTopic(carechat)
+    tracker = make_tracker("and adoption?", intent, [{"entity": "term", "value": "adoption"}])
+    tracker.slots["last_card"] = "care_order"
+    assert run(action, tracker)[1][0]["text"].startswith("Care order and Adoption order")
+    # after a card that is not an order, or a message that is not short, no comparison
+    tracker.slots["last_card"] = "staying_put"
+    assert "side by side" not in run(action, tracker)[1][0]["text"]
+
+
 def test_and_another_order_read_as_a_follow_up_also_compares(carechat):
     from actions.actions import ActionFollowUp
 
